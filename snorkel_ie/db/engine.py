@@ -1,0 +1,124 @@
+"""Engines for the two supported backends: embedded SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import NullPool
+
+from snorkel_ie.errors import ConfigurationError
+
+DEFAULT_SQLITE_FILE = "snorkel.db"
+ENV_VAR = "SNORKELDB"
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def resolve_url(url: str | URL | None = None) -> URL:
+    """Return the database URL to use.
+
+    An explicit ``url`` wins; otherwise ``$SNORKELDB``; otherwise the SQLite file
+    ``snorkel.db`` in the working directory. The environment is read at call time,
+    never at import time.
+    """
+    if url is None:
+        url = os.environ.get(ENV_VAR) or f"sqlite:///{Path.cwd() / DEFAULT_SQLITE_FILE}"
+    try:
+        parsed = make_url(url)
+    except Exception as err:  # sqlalchemy raises ArgumentError; keep the password out of the message
+        raise ConfigurationError(
+            "could not parse the database URL; expected e.g. 'sqlite:///snorkel.db' or "
+            "'postgresql://user@127.0.0.1:5432/snorkel'"
+        ) from err
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigurationError(
+            f"unsupported database backend {parsed.get_backend_name()!r} in {safe_url(parsed)}; "
+            "snorkel-ie supports 'sqlite' and 'postgresql'"
+        )
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg2")
+    return parsed
+
+
+def safe_url(url: str | URL) -> str:
+    """Render ``url`` with its password masked, for logs, reprs and error messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def is_sqlite(url_or_engine: str | URL | Engine) -> bool:
+    """True when the URL or engine points at SQLite."""
+    url = url_or_engine.url if isinstance(url_or_engine, Engine) else make_url(url_or_engine)
+    return url.get_backend_name() == "sqlite"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Take over transaction control from the sqlite3 module so that BEGIN is emitted by
+    # SQLAlchemy (see the "Serializable isolation / Savepoints" notes of its SQLite docs).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+WRITE_LOCK = {"sqlite_begin_immediate": True}
+"""Execution options for a connection that is about to write in bulk (see :func:`_sqlite_begin`)."""
+
+
+def _sqlite_begin(conn) -> None:
+    # Readers begin deferred and never block one another. A bulk writer asks for
+    # BEGIN IMMEDIATE, which takes the write lock up front: two writers then queue on
+    # the busy timeout instead of failing with "database is locked" on upgrade.
+    immediate = conn.get_execution_options().get("sqlite_begin_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str | URL | None = None, *, pool_size: int = 5, max_overflow: int = 5) -> Engine:
+    """Create an engine for ``url`` (see :func:`resolve_url`).
+
+    SQLite gets foreign keys, a WAL journal and a busy timeout, so that a notebook and
+    a batch job can share one file. PostgreSQL uses psycopg2 with a bounded pool.
+    """
+    parsed = resolve_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database not in ("", ":memory:") and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, poolclass=NullPool)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(
+        parsed, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, pool_recycle=3600
+    )
+
+
+def get_engine(url: str | URL | None = None) -> Engine:
+    """Return a process-wide engine for ``url``, creating it on first use.
+
+    Engines are cached per URL and per process: a forked worker never reuses its
+    parent's connections.
+    """
+    parsed = resolve_url(url)
+    key = f"{os.getpid()}:{parsed.render_as_string(hide_password=False)}"
+    with _engines_lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = _engines[key] = make_engine(parsed)
+        return engine
+
+
+def dispose_engines() -> None:
+    """Close every cached engine (tests and forked workers call this)."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()

@@ -1,0 +1,124 @@
+"""Annotations of candidates: sparse ``(candidate_id, key_id, value)`` tables.
+
+Keys name a column of a matrix: a labeling function (``kind='label'``), a gold
+annotator (``kind='gold'``) or a feature (``kind='feature'``). Rows are sparse: a
+missing row is an abstention (labels) or a zero (features). Every row table has the
+composite primary key ``(candidate_id, key_id)`` and an index on ``key_id``;
+loading one split joins ``candidate`` on ``(type, split)``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from snorkel_ie.db.models.base import Base
+
+KEY_KINDS = ("label", "gold", "feature")
+
+
+class AnnotationKey(Base):
+    """The name of one column of an annotation matrix."""
+
+    __tablename__ = "annotation_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(512))
+
+    __table_args__ = (UniqueConstraint("kind", "name"),)
+
+    def __repr__(self) -> str:
+        return f"AnnotationKey({self.kind!r}, {self.name!r})"
+
+
+def _candidate_fk() -> Mapped[int]:
+    return mapped_column(ForeignKey("candidate.id", ondelete="CASCADE"), primary_key=True)
+
+
+def _key_fk() -> Mapped[int]:
+    return mapped_column(ForeignKey("annotation_key.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Label(Base):
+    """The vote of labeling function ``key_id`` on a candidate (binary: +1/-1; categorical: 1..k)."""
+
+    __tablename__ = "label"
+
+    candidate_id: Mapped[int] = _candidate_fk()
+    key_id: Mapped[int] = _key_fk()
+    value: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_label_key_id", "key_id"),)
+
+
+class GoldLabel(Base):
+    """A ground-truth label given by annotator ``key_id`` (the key's name is the annotator name)."""
+
+    __tablename__ = "gold_label"
+
+    candidate_id: Mapped[int] = _candidate_fk()
+    key_id: Mapped[int] = _key_fk()
+    value: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_gold_label_key_id", "key_id"),)
+
+
+class Feature(Base):
+    """A real-valued feature of a candidate."""
+
+    __tablename__ = "feature"
+
+    candidate_id: Mapped[int] = _candidate_fk()
+    key_id: Mapped[int] = _key_fk()
+    value: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_feature_key_id", "key_id"),)
+
+
+class Marginal(Base):
+    """P(label = ``value``) for a candidate; binary models store ``value=1`` only.
+
+    ``training`` marks marginals meant as training labels (from the generative model),
+    as opposed to a discriminative model's predictions on a split.
+    """
+
+    __tablename__ = "marginal"
+
+    candidate_id: Mapped[int] = _candidate_fk()
+    training: Mapped[bool] = mapped_column(Boolean, primary_key=True, default=True)
+    value: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    probability: Mapped[float] = mapped_column(Float)
+
+
+class Prediction(Base):
+    """A model's hard prediction for a candidate."""
+
+    __tablename__ = "prediction"
+
+    candidate_id: Mapped[int] = _candidate_fk()
+    model: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class AnnotatorRun(Base):
+    """The last application of one key (an LF) to one split of one candidate class.
+
+    ``source_hash`` is a hash of the LF's source: the LabelAnnotator re-runs only the
+    LFs whose hash changed. ``n_errors`` counts candidates on which the LF raised and
+    the first error is kept with its candidate.
+    """
+
+    __tablename__ = "annotator_run"
+
+    key_id: Mapped[int] = mapped_column(ForeignKey("annotation_key.id", ondelete="CASCADE"), primary_key=True)
+    candidate_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    split: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_hash: Mapped[str] = mapped_column(String(64))
+    n_candidates: Mapped[int] = mapped_column(Integer, default=0)
+    n_errors: Mapped[int] = mapped_column(Integer, default=0)
+    first_error: Mapped[str | None] = mapped_column(Text, default=None)
+    first_error_candidate_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    applied_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())

@@ -1,0 +1,224 @@
+"""Candidates: tuples of spans, stored in two generic tables.
+
+``candidate(id, type, split, sentence_id, span_key)`` holds one row per candidate (unique
+per type, sentence and argument offsets) and
+``candidate_span(candidate_id, position, span_id)`` its arguments. A class made by
+:func:`candidate_subclass` is a single-table-inheritance subclass of :class:`Candidate`
+with ``type`` as discriminator, so new candidate classes need no DDL and several of them
+share one database without touching each other.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from snorkel_ie.db.models.base import Base
+from snorkel_ie.db.models.context import Sentence, Span
+from snorkel_ie.errors import CandidateError
+
+
+class Candidate(Base):
+    """Base of every candidate class; query a subclass to get one type only."""
+
+    __tablename__ = "candidate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(64))
+    split: Mapped[int] = mapped_column(Integer, default=0)
+    sentence_id: Mapped[int] = mapped_column(ForeignKey("sentence.id", ondelete="CASCADE"))
+    span_key: Mapped[str] = mapped_column(String(256))
+    """The arguments' sentence-relative offsets, ``"start:end,start:end"``: with ``type`` and
+    ``sentence_id`` it makes a candidate unique per span tuple, and it is known before any
+    span has an id."""
+
+    sentence: Mapped[Sentence] = relationship(lazy="select")
+    argument_rows: Mapped[list[CandidateSpan]] = relationship(
+        order_by="CandidateSpan.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+        back_populates="candidate",
+    )
+
+    __table_args__ = (
+        UniqueConstraint("sentence_id", "type", "span_key"),
+        Index("ix_candidate_type_split", "type", "split"),
+    )
+    __mapper_args__ = {"polymorphic_on": "type", "polymorphic_identity": "candidate"}
+
+    # Set on each subclass by candidate_subclass.
+    __argnames__: tuple[str, ...] = ()
+    cardinality: int = 2
+    values: tuple[Any, ...] = (False, True)
+
+    def get_contexts(self) -> tuple[Span, ...]:
+        """The argument spans in order."""
+        return tuple(row.span for row in self.argument_rows)
+
+    def get_parent(self) -> Sentence:
+        return self.sentence
+
+    def get_cids(self) -> tuple[str | None, ...]:
+        """Entity ids of the arguments (from pre-tagged ``entity_cids``), one per argument."""
+        cids = []
+        for span in self.get_contexts():
+            tokens = span.get_attrib_tokens("entity_cids")
+            cids.append(tokens[0] if tokens else None)
+        return tuple(cids)
+
+    def __len__(self) -> int:
+        return len(self.argument_rows)
+
+    def __getitem__(self, key: int) -> Span:
+        return self.get_contexts()[key]
+
+    def __repr__(self) -> str:
+        args = ", ".join(
+            f"{name}={span.get_span()!r}" for name, span in zip(self.__argnames__, self.get_contexts(), strict=False)
+        )
+        return f"{type(self).__name__}(id={self.id}, {args})"
+
+
+class CandidateSpan(Base):
+    """One argument of a candidate: which span sits at which position."""
+
+    __tablename__ = "candidate_span"
+
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidate.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    span_id: Mapped[int] = mapped_column(ForeignKey("span.id", ondelete="CASCADE"))
+
+    candidate: Mapped[Candidate] = relationship(back_populates="argument_rows")
+    span: Mapped[Span] = relationship(lazy="joined")
+
+    __table_args__ = (Index("ix_candidate_span_span_id", "span_id"),)
+
+
+def span_key(offsets: Sequence[tuple[int, int]]) -> str:
+    """The ``span_key`` of a candidate whose arguments have these (char_start, char_end) offsets."""
+    return ",".join(f"{int(a)}:{int(b)}" for a, b in offsets)
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_registry: dict[str, type[Candidate]] = {}
+_registry_lock = threading.Lock()
+
+
+def _argument_property(position: int, name: str) -> property:
+    def get(self: Candidate) -> Span:
+        return self.argument_rows[position].span
+
+    return property(get, doc=f"Argument {position} ({name!r}) of the candidate: a Span.")
+
+
+def _constructor(self: Candidate, split: int = 0, **kwargs: Any) -> None:
+    names = type(self).__argnames__
+    spans = [kwargs.pop(name, None) for name in names]
+    if kwargs:
+        raise CandidateError(f"{type(self).__name__} got unexpected arguments {sorted(kwargs)}; expected {names}")
+    if any(s is None for s in spans):
+        missing = [n for n, s in zip(names, spans, strict=True) if s is None]
+        raise CandidateError(f"{type(self).__name__} needs every argument span; missing {missing}")
+    if len({id(s.sentence) for s in spans}) != 1:
+        raise CandidateError(f"{type(self).__name__}: the argument spans lie in different sentences")
+    Candidate.__init__(
+        self, split=split, sentence=spans[0].sentence, span_key=span_key([(s.char_start, s.char_end) for s in spans])
+    )
+    self.argument_rows = [CandidateSpan(position=i, span=s) for i, s in enumerate(spans)]
+
+
+def candidate_subclass(
+    class_name: str,
+    args: Sequence[str],
+    table_name: str | None = None,
+    cardinality: int | None = None,
+    values: Sequence[Any] | None = None,
+) -> type[Candidate]:
+    """Create (or return the existing) candidate class ``class_name`` with argument names ``args``.
+
+    Parameters
+    ----------
+    class_name
+        Name of the class, e.g. ``'Spouse'``. Its lower-cased form is the ``type`` stored
+        in the database.
+    args
+        Argument names, e.g. ``['person1', 'person2']``; each becomes a property that
+        returns the argument's :class:`Span`.
+    table_name
+        Accepted for compatibility with the original Snorkel; must match
+        ``class_name.lower()`` when given (there is no per-class table).
+    cardinality, values
+        Number of classes (default 2, binary) or their values; categorical models label
+        ``1..cardinality``.
+
+    Examples
+    --------
+    >>> Spouse = candidate_subclass('Spouse', ['person1', 'person2'])
+    >>> Spouse.__argnames__
+    ('person1', 'person2')
+    """
+    args = tuple(args)
+    if not _IDENTIFIER.match(class_name):
+        raise CandidateError(f"candidate class name {class_name!r} is not a Python identifier")
+    if not args or not all(isinstance(a, str) and _IDENTIFIER.match(a) for a in args):
+        raise CandidateError(f"candidate arguments must be a non-empty list of identifiers; got {list(args)!r}")
+    if len(set(args)) != len(args):
+        raise CandidateError(f"candidate arguments must be distinct; got {list(args)!r}")
+    reserved = set(dir(Candidate))
+    if clash := sorted(set(args) & reserved):
+        raise CandidateError(f"argument names {clash} clash with attributes of Candidate; rename them")
+    type_name = class_name.lower()
+    if table_name is not None and table_name != type_name:
+        raise CandidateError(
+            f"table_name={table_name!r} is not supported: candidates of every class share the 'candidate' table "
+            f"and are told apart by type {type_name!r}"
+        )
+    if values is not None:
+        values = tuple(values)
+        if cardinality is not None and cardinality != len(values):
+            raise CandidateError(f"cardinality={cardinality} does not match {len(values)} values")
+        cardinality = len(values)
+    cardinality = 2 if cardinality is None else int(cardinality)
+    if cardinality < 2:
+        raise CandidateError(f"cardinality must be at least 2; got {cardinality}")
+    values = values if values is not None else ((False, True) if cardinality == 2 else tuple(range(1, cardinality + 1)))
+
+    with _registry_lock:
+        existing = _registry.get(type_name)
+        if existing is not None:
+            same = (existing.__name__, existing.__argnames__, existing.cardinality, existing.values)
+            if same != (class_name, args, cardinality, values):
+                raise CandidateError(
+                    f"candidate class {class_name!r} already exists with arguments {existing.__argnames__} and "
+                    f"cardinality {existing.cardinality}; restart the Python process to redefine it"
+                )
+            return existing
+        namespace: dict[str, Any] = {
+            "__module__": __name__,
+            "__argnames__": args,
+            "cardinality": cardinality,
+            "values": values,
+            "__mapper_args__": {"polymorphic_identity": type_name},
+            "__init__": _constructor,
+        }
+        namespace.update({name: _argument_property(i, name) for i, name in enumerate(args)})
+        cls = type(class_name, (Candidate,), namespace)
+        _registry[type_name] = cls
+        return cls
+
+
+def get_candidate_class(type_name: str) -> type[Candidate]:
+    """The candidate class registered under ``type_name`` (the lower-cased class name)."""
+    try:
+        return _registry[type_name.lower()]
+    except KeyError:
+        raise CandidateError(
+            f"no candidate class {type_name!r} in this process; call candidate_subclass first "
+            f"(known: {sorted(_registry)})"
+        ) from None

@@ -1,0 +1,46 @@
+"""Sessions: ``SnorkelSession()`` is a SQLAlchemy session on a migrated database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session
+
+from snorkel_ie.db.engine import get_engine, safe_url
+from snorkel_ie.db.migrate import ensure_schema
+
+
+class SnorkelSession(Session):
+    """A SQLAlchemy ORM session on the snorkel-ie database.
+
+    Parameters
+    ----------
+    url
+        Database URL. When omitted, ``$SNORKELDB`` is used when set, otherwise the
+        SQLite file ``snorkel.db`` in the working directory.
+    bind
+        An existing engine to use instead of ``url``.
+
+    The database is brought to the migration head on first use.
+
+    Examples
+    --------
+    >>> session = SnorkelSession("sqlite:///:memory:")  # doctest: +SKIP
+    >>> session.query(Document).count()  # doctest: +SKIP
+    0
+    """
+
+    def __init__(self, url: str | URL | None = None, *, bind: Engine | None = None, **kwargs: Any):
+        engine = bind if bind is not None else get_engine(url)
+        ensure_schema(engine)
+        kwargs.setdefault("expire_on_commit", False)
+        super().__init__(bind=engine, **kwargs)
+
+    @property
+    def engine(self) -> Engine:
+        return self.get_bind()
+
+    def __repr__(self) -> str:
+        return f"SnorkelSession({safe_url(self.engine.url)!r})"
