@@ -7,7 +7,7 @@ Three generators, all deterministic for a given ``seed``:
 * :func:`make_example_3_1` - the Snorkel paper's Example 3.1 (VLDB 2017): a block of
   perfectly correlated copies of one mediocre LF next to a few independent good LFs.
 * :func:`make_planted_dependencies` - groups of LFs that are noisy copies of a group
-  leader, with the true set of pairwise dependencies.
+  leader, with the true set of (leader, member) dependencies.
 
 Encoding (the same as :class:`~snorkel_ie.learning.generative.model.GenerativeModel`):
 for ``cardinality=2`` labels and votes are ``-1``/``+1``; for ``cardinality=k>2`` they
@@ -167,11 +167,14 @@ def make_planted_dependencies(
     copies the leader's output (abstain included) with probability ``copy_prob`` and
     otherwise votes as an independent LF of its own. The remaining columns are independent.
 
+    Given the leader, the members of a group are independent of each other, so the true
+    dependency graph is a star per group: ``deps`` holds the ``(leader, member,
+    DEP_SIMILAR)`` pairs only (``group_size - 1`` per group), not every within-group pair.
+
     Returns
     -------
     L, y, deps
-        The label matrix, the true labels and every within-group pair as
-        ``(j, k, DEP_SIMILAR)``.
+        The label matrix, the true labels and the leader-member pairs.
     """
     if n_groups * group_size > n_lfs:
         raise ConfigurationError(
@@ -189,4 +192,5 @@ def make_planted_dependencies(
         for j in g[1:]:
             copy = rng.random(n) < copy_prob
             cols[j] = np.where(copy, leader, cols[j])
-    return sp.csr_matrix(np.column_stack(cols)), y, _pairs(groups)
+    deps = {(g[0], j, DEP_SIMILAR) for g in groups for j in g[1:]}
+    return sp.csr_matrix(np.column_stack(cols)), y, deps
