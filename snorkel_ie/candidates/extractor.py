@@ -1,0 +1,426 @@
+"""Candidate extraction: argument spans per sentence, paired, written in bulk.
+
+:class:`CandidateExtractor` finds each argument with a candidate space and a matcher;
+:class:`PretaggedCandidateExtractor` takes the mentions a reader tagged on the tokens
+(``entity_types`` / ``entity_cids``, as for CDR). Both pair the arguments within a
+sentence and write spans, candidates and their argument rows with bulk inserts that
+skip what already exists, so extracting twice creates no duplicates. Work is split
+into partitions of sentences, each written in one transaction, and runs serially, in
+worker processes or on Dask through :func:`snorkel_ie.runner.run_partitions`.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+import time
+import warnings
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import product
+from typing import Any
+
+from sqlalchemy import Engine, delete
+
+from snorkel_ie.candidates.matchers import Matcher
+from snorkel_ie.candidates.ngrams import CandidateSpace
+from snorkel_ie.candidates.rows import load_sentence_rows
+from snorkel_ie.candidates.sources import resolve_sentences
+from snorkel_ie.candidates.writer import write_candidates
+from snorkel_ie.db.engine import WRITE_LOCK, get_engine
+from snorkel_ie.db.models import Candidate, TemporarySpan
+from snorkel_ie.errors import CandidateError
+from snorkel_ie.runner import chunk, run_partitions
+
+__all__ = ["CandidateExtractor", "ExtractionSummary", "PretaggedCandidateExtractor", "pair_arguments"]
+
+PARTITION_SIZE = 1000
+"""Sentences per partition (one transaction) when running serially."""
+
+
+@dataclass
+class ExtractionSummary:
+    """What :meth:`CandidateExtractor.apply` did."""
+
+    candidate_type: str
+    split: int
+    sentences: int = 0
+    candidates: int = 0
+    """Candidates of this type in the processed sentences after the run."""
+    created: int = 0
+    """Of those, how many this run inserted."""
+    in_other_split: int = 0
+    """Candidates that already existed in another split and were left there."""
+    cleared: int = 0
+    seconds: float = 0.0
+    partitions: list[int] = field(default_factory=list, repr=False)
+
+    @property
+    def rate(self) -> float:
+        """Candidates per second over the whole run."""
+        return self.candidates / self.seconds if self.seconds > 0 else float("nan")
+
+    def __str__(self) -> str:
+        return (
+            f"{self.candidate_type} split {self.split}: {self.candidates} candidates ({self.created} new, "
+            f"{self.in_other_split} kept in another split, {self.cleared} cleared) from {self.sentences} sentences "
+            f"in {self.seconds:.2f} s ({self.rate:,.0f} candidates/s)"
+        )
+
+
+def _same_order(a: TemporarySpan, b: TemporarySpan) -> bool:
+    return (a.char_start, a.char_end) <= (b.char_start, b.char_end)
+
+
+def _strictly_nested(a: TemporarySpan, b: TemporarySpan) -> bool:
+    inside = (a.char_start >= b.char_start and a.char_end <= b.char_end) or (
+        b.char_start >= a.char_start and b.char_end <= a.char_end
+    )
+    return inside and (a.char_start, a.char_end) != (b.char_start, b.char_end)
+
+
+def pair_arguments(
+    arguments: Sequence[Sequence[TemporarySpan]],
+    *,
+    self_relations: bool = False,
+    nested_relations: bool = False,
+    symmetric_relations: bool = False,
+) -> list[tuple[TemporarySpan, ...]]:
+    """All tuples of one span per argument list, filtered as Snorkel does.
+
+    A tuple is dropped when it uses one span twice (unless ``self_relations``), when one
+    argument lies inside another (unless ``nested_relations``), or, for binary tuples
+    without ``symmetric_relations``, when it is the flipped copy of a tuple that is also
+    produced: of ``(a, b)`` and ``(b, a)`` only the one in sentence order is kept.
+    """
+    keys = [{(s.char_start, s.char_end) for s in arg} for arg in arguments]
+    out = []
+    for combo in product(*arguments):
+        spans = [(s.char_start, s.char_end) for s in combo]
+        if not self_relations and len(set(spans)) < len(spans):
+            continue
+        if not nested_relations and any(
+            _strictly_nested(x, y) for i, x in enumerate(combo) for y in combo[i + 1 :]
+        ):
+            continue
+        if len(combo) == 2 and not symmetric_relations:
+            a, b = combo
+            flipped_exists = spans[1] in keys[0] and spans[0] in keys[1]
+            if flipped_exists and spans[0] != spans[1] and not _same_order(a, b):
+                continue
+        out.append(combo)
+    return out
+
+
+class _Extractor:
+    """Shared driver: pairing flags, sentence partitions, bulk writes, clearing one split."""
+
+    def __init__(
+        self,
+        candidate_class: type[Candidate],
+        *,
+        self_relations: bool = False,
+        nested_relations: bool = False,
+        symmetric_relations: bool = False,
+    ):
+        if not (isinstance(candidate_class, type) and issubclass(candidate_class, Candidate)):
+            raise CandidateError(
+                f"{type(self).__name__}: candidate_class must be a class made by candidate_subclass; got {candidate_class!r}"
+            )
+        if candidate_class is Candidate:
+            raise CandidateError(f"{type(self).__name__}: use a subclass from candidate_subclass, not Candidate itself")
+        self.candidate_class = candidate_class
+        self.type_name: str = candidate_class.__mapper__.polymorphic_identity
+        self.arity = len(candidate_class.__argnames__)
+        self.self_relations = bool(self_relations)
+        self.nested_relations = bool(nested_relations)
+        self.symmetric_relations = bool(symmetric_relations)
+
+    # -- per sentence ---------------------------------------------------------------
+    def argument_spans(self, sentence: Any) -> list[list[TemporarySpan]]:
+        raise NotImplementedError
+
+    def candidates_for(self, sentence: Any) -> list[tuple[TemporarySpan, ...]]:
+        """The argument tuples of ``sentence`` (a Sentence or SentenceRow), not written anywhere."""
+        return pair_arguments(
+            self.argument_spans(sentence),
+            self_relations=self.self_relations,
+            nested_relations=self.nested_relations,
+            symmetric_relations=self.symmetric_relations,
+        )
+
+    # -- driver ---------------------------------------------------------------------
+    def apply(
+        self,
+        xs: Any,
+        *,
+        split: int = 0,
+        clear: bool = True,
+        parallelism: int = 1,
+        progress: bool = True,
+        progress_bar: bool | None = None,
+        session: Any = None,
+        db: str | None = None,
+        client: Any = None,
+        partition_size: int | None = None,
+    ) -> ExtractionSummary:
+        """Extract candidates from sentences ``xs`` into ``split``.
+
+        Parameters
+        ----------
+        xs
+            Sentences: ORM objects, ids, documents (all their sentences), a query or
+            select of any of those.
+        split
+            0 train, 1 development, 2 test (any integer works).
+        clear
+            First delete this candidate class's candidates of ``split`` (only those;
+            other classes and splits stay).
+        parallelism
+            Worker processes (1 runs here). ``client`` sends partitions to Dask instead.
+        progress, progress_bar
+            Show a tqdm bar (``progress_bar`` is the Snorkel 0.7 spelling).
+        session, db
+            Where the database is, when ``xs`` does not tell (plain ids).
+        partition_size
+            Sentences per transaction.
+
+        Returns
+        -------
+        ExtractionSummary
+        """
+        started = time.perf_counter()
+        if progress_bar is not None:
+            progress = progress_bar
+        if isinstance(split, bool) or not isinstance(split, int):
+            raise CandidateError(f"split must be an integer (0 train, 1 dev, 2 test); got {split!r}")
+        engine, ids = resolve_sentences(xs, session=session, db=db)
+        summary = ExtractionSummary(self.type_name, split, sentences=len(ids))
+        if clear:
+            summary.cleared = self.clear(engine, split=split)
+        if parallelism > 1 or client is not None:
+            self._check_picklable()
+        size = partition_size or _partition_size(len(ids), parallelism if client is None else 8)
+        parts = list(chunk(ids, size))
+        remote = parallelism > 1 or client is not None
+        context: dict[str, Any] = {"extractor": self, "split": split}
+        context.update({"db_url": engine.url.render_as_string(hide_password=False)} if remote else {"engine": engine})
+        for result in run_partitions(
+            _extract_partition,
+            parts,
+            parallelism=parallelism,
+            client=client,
+            context=context,
+            progress=progress,
+            desc=f"extract {self.type_name}",
+            unit="sentence",
+            weight=len,
+        ):
+            summary.candidates += result[0]
+            summary.created += result[1]
+            summary.in_other_split += result[2]
+            summary.partitions.append(result[0])
+        if session is not None and summary.created:
+            session.expire_all()
+        summary.seconds = time.perf_counter() - started
+        if summary.in_other_split:
+            warnings.warn(
+                f"{summary.in_other_split} {self.type_name} candidates already existed in another split and were "
+                f"left there (a sentence should belong to one split; clear the other split to move them)",
+                stacklevel=2,
+            )
+        return summary
+
+    def clear(self, engine: Engine | Any, *, split: int) -> int:
+        """Delete this class's candidates of ``split`` (and, by cascade, their annotations)."""
+        engine = _engine_of(engine)
+        table = Candidate.__table__
+        stmt = delete(table).where(table.c.type == self.type_name, table.c.split == split)
+        with engine.connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
+            return conn.execute(stmt).rowcount
+
+    def _check_picklable(self) -> None:
+        try:
+            pickle.dumps(self)
+        except Exception as err:
+            raise CandidateError(
+                f"{type(self).__name__} cannot be sent to worker processes ({err}); with parallelism > 1 use "
+                "module-level functions instead of lambdas in matchers, or run with parallelism=1"
+            ) from err
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Candidate classes are made at run time and do not pickle; workers only need the type name.
+        state = dict(self.__dict__)
+        state["candidate_class"] = None
+        return state
+
+
+def _engine_of(obj: Any) -> Engine:
+    if isinstance(obj, Engine):
+        return obj
+    if hasattr(obj, "get_bind"):
+        return obj.get_bind()
+    raise CandidateError(f"expected an Engine or a session; got {obj!r}")
+
+
+def _partition_size(n: int, workers: int) -> int:
+    if workers <= 1:
+        return PARTITION_SIZE
+    return max(50, min(PARTITION_SIZE, math.ceil(n / (4 * workers))))
+
+
+def _extract_partition(
+    sentence_ids: list[int],
+    *,
+    extractor: _Extractor,
+    split: int,
+    engine: Engine | None = None,
+    db_url: str | None = None,
+) -> tuple[int, int, int]:
+    """One partition: read sentences, find candidates, write them in one transaction."""
+    engine = engine if engine is not None else get_engine(db_url)
+    with engine.connect() as conn:
+        sentences = load_sentence_rows(conn, sentence_ids)
+    found = [(s, extractor.candidates_for(s)) for s in sentences]
+    with engine.connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
+        return write_candidates(conn, extractor.type_name, split, found)
+
+
+class CandidateExtractor(_Extractor):
+    """Candidates from a candidate space and a matcher per argument.
+
+    Parameters
+    ----------
+    candidate_class
+        A class from :func:`~snorkel_ie.db.models.candidate_subclass`.
+    cspaces
+        One candidate space per argument, or one shared by all.
+    matchers
+        One matcher per argument, or one shared by all.
+    self_relations, nested_relations, symmetric_relations
+        Keep tuples that use one span twice, that nest one argument in another, or
+        both orders of a pair (see :func:`pair_arguments`).
+
+    Examples
+    --------
+    >>> ngrams = Ngrams(n_max=3)
+    >>> extractor = CandidateExtractor(Spouse, [ngrams, ngrams], [PersonMatcher(), PersonMatcher()])
+    >>> extractor.apply(session.query(Sentence), split=0)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        candidate_class: type[Candidate],
+        cspaces: CandidateSpace | Sequence[CandidateSpace],
+        matchers: Matcher | Sequence[Matcher],
+        *,
+        self_relations: bool = False,
+        nested_relations: bool = False,
+        symmetric_relations: bool = False,
+    ):
+        super().__init__(
+            candidate_class,
+            self_relations=self_relations,
+            nested_relations=nested_relations,
+            symmetric_relations=symmetric_relations,
+        )
+        self.cspaces = self._per_argument("cspaces", cspaces, CandidateSpace)
+        self.matchers = self._per_argument("matchers", matchers, Matcher)
+
+    def _per_argument(self, what: str, items: Any, kind: type) -> list[Any]:
+        items = [items] * self.arity if isinstance(items, kind) else list(items)
+        if len(items) != self.arity:
+            raise CandidateError(
+                f"CandidateExtractor: {self.candidate_class.__name__} has {self.arity} arguments "
+                f"{self.candidate_class.__argnames__} but {len(items)} {what} were given"
+            )
+        for item in items:
+            if not isinstance(item, kind):
+                raise CandidateError(f"CandidateExtractor: {what} must be {kind.__name__} objects; got {item!r}")
+        return items
+
+    def argument_spans(self, sentence: Any) -> list[list[TemporarySpan]]:
+        cache: dict[tuple[int, int], list[TemporarySpan]] = {}
+        out = []
+        for space, matcher in zip(self.cspaces, self.matchers, strict=True):
+            key = (id(space), id(matcher))
+            if key not in cache:
+                cache[key] = list(dict.fromkeys(matcher.apply(space.apply(sentence))))
+            out.append(cache[key])
+        return out
+
+
+class PretaggedCandidateExtractor(_Extractor):
+    """Candidates from mentions tagged on the tokens, one entity type per argument.
+
+    A mention is a run of adjacent tokens with the same ``entity_types`` and
+    ``entity_cids`` value (as a PubTator or BioC reader sets them). A token may carry
+    several tags joined by ``entity_sep``.
+
+    Parameters
+    ----------
+    candidate_class
+        A class from :func:`~snorkel_ie.db.models.candidate_subclass`.
+    entity_types
+        The entity type of each argument, in argument order, e.g. ``['Chemical', 'Disease']``.
+    """
+
+    def __init__(
+        self,
+        candidate_class: type[Candidate],
+        entity_types: Sequence[str] = ("Chemical", "Disease"),
+        *,
+        entity_sep: str = "~@~",
+        self_relations: bool = False,
+        nested_relations: bool = False,
+        symmetric_relations: bool = False,
+    ):
+        super().__init__(
+            candidate_class,
+            self_relations=self_relations,
+            nested_relations=nested_relations,
+            symmetric_relations=symmetric_relations,
+        )
+        entity_types = [entity_types] if isinstance(entity_types, str) else list(entity_types)
+        if len(entity_types) != self.arity or not all(isinstance(t, str) and t for t in entity_types):
+            raise CandidateError(
+                f"PretaggedCandidateExtractor: {candidate_class.__name__} has arguments {candidate_class.__argnames__}; "
+                f"give one entity type (a string) for each; got {entity_types!r}"
+            )
+        self.entity_types = entity_types
+        self.entity_sep = entity_sep
+
+    def mentions(self, sentence: Any) -> dict[str, list[TemporarySpan]]:
+        """The tagged mentions of ``sentence`` by entity type, in sentence order."""
+        wanted = set(self.entity_types)
+        runs: dict[str, list[list[int]]] = defaultdict(list)  # type -> [[first, last], ...]
+        open_run: dict[tuple[str, Any], list[int]] = {}
+        types, cids = sentence.entity_types or [], sentence.entity_cids or []
+        for i in range(len(sentence.words)):
+            et = types[i] if i < len(types) else None
+            if not et:
+                continue
+            cid = cids[i] if i < len(cids) else None
+            tags = str(et).split(self.entity_sep)
+            ids = str(cid).split(self.entity_sep) if cid is not None else []
+            for j, t in enumerate(tags):
+                if t not in wanted:
+                    continue
+                key = (t, ids[j] if j < len(ids) else None)
+                run = open_run.get(key)
+                if run is not None and run[1] == i - 1:
+                    run[1] = i
+                else:
+                    open_run[key] = [i, i]
+                    runs[t].append(open_run[key])
+        words, offsets = sentence.words, sentence.char_offsets
+        out: dict[str, list[TemporarySpan]] = {}
+        for t, found in runs.items():
+            bounds = sorted({(offsets[a], offsets[b] + len(words[b])) for a, b in found})
+            out[t] = [TemporarySpan(sentence, start, end) for start, end in bounds]
+        return out
+
+    def argument_spans(self, sentence: Any) -> list[list[TemporarySpan]]:
+        by_type = self.mentions(sentence)
+        return [by_type.get(t, []) for t in self.entity_types]

@@ -1,0 +1,402 @@
+"""Matchers: pure predicates over spans that pick candidate arguments out of a candidate space.
+
+Every matcher has ``f(span) -> bool`` (also available as ``matcher(span)``) and
+``apply(spans)``, which yields the spans that pass; with ``longest_match_only`` (the
+default) a span is dropped when it lies inside a span that already passed, so feed it
+spans longest first (as :class:`~snorkel_ie.candidates.ngrams.Ngrams` yields them).
+
+A matcher given child matchers passes a span only when it and every child pass
+(``DictionaryMatch(RegexMatchSpan(...), d=...)``); the combinators :class:`Union`,
+:class:`Intersect`, :class:`Inverse` and :class:`Concat` compose them explicitly.
+Constructors validate their arguments, so a typo fails at once, not halfway through a
+corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from snorkel_ie.db.models.context import SpanMixin, TemporarySpan
+from snorkel_ie.errors import CandidateError
+
+__all__ = [
+    "Concat",
+    "DateMatcher",
+    "DictionaryMatch",
+    "Intersect",
+    "Inverse",
+    "LambdaFunctionMatcher",
+    "LocationMatcher",
+    "Matcher",
+    "MiscMatcher",
+    "NERTagMatcher",
+    "NumberMatcher",
+    "OrganizationMatcher",
+    "PersonMatcher",
+    "RegexMatchEach",
+    "RegexMatchSpan",
+    "Union",
+]
+
+
+class Matcher:
+    """Base matcher: passes every span its children pass.
+
+    Parameters
+    ----------
+    *children
+        Matchers that must also pass (logical AND).
+    longest_match_only
+        In :meth:`apply`, drop a span contained in a span that already passed.
+    """
+
+    def __init__(self, *children: Matcher, longest_match_only: bool = True):
+        for child in children:
+            if not isinstance(child, Matcher):
+                raise CandidateError(
+                    f"{type(self).__name__}: children must be matchers; got {type(child).__name__} {child!r}. "
+                    "Pass options as keywords, e.g. DictionaryMatch(d=names)."
+                )
+        self.children = children
+        self.longest_match_only = bool(longest_match_only)
+
+    def _f(self, span: SpanMixin) -> bool:
+        return True
+
+    def f(self, span: SpanMixin) -> bool:
+        """True when ``span`` passes this matcher and all of its children."""
+        return bool(self._f(span)) and all(child.f(span) for child in self.children)
+
+    def __call__(self, span: SpanMixin) -> bool:
+        return self.f(span)
+
+    def apply(self, spans: Iterable[SpanMixin]) -> Iterator[SpanMixin]:
+        """Yield the spans that pass, longest matches only unless ``longest_match_only=False``."""
+        kept: list[tuple[Any, int, int]] = []
+        for span in spans:
+            if not self.f(span):
+                continue
+            if self.longest_match_only:
+                sid, start, end = span.sentence.id, span.char_start, span.char_end
+                if any(s == sid and a <= start and end <= b for s, a, b in kept):
+                    continue
+                kept.append((sid, start, end))
+            yield span
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(c) for c in self.children)
+        return f"{type(self).__name__}({inner})"
+
+
+def _check_attrib(owner: str, attrib: str) -> str:
+    if not isinstance(attrib, str) or not attrib:
+        raise CandidateError(f"{owner}: attrib must be a token attribute name such as 'words'; got {attrib!r}")
+    return attrib
+
+
+def _load_stemmer(stemmer: Any) -> Any:
+    if stemmer is None or hasattr(stemmer, "stem"):
+        return stemmer
+    if stemmer == "porter":
+        try:
+            from nltk.stem.porter import PorterStemmer
+        except ImportError as err:
+            raise CandidateError(
+                "DictionaryMatch(stemmer='porter') needs nltk (pip install nltk), or pass any object with a "
+                ".stem(word) method"
+            ) from err
+        return PorterStemmer()
+    raise CandidateError(f"DictionaryMatch: stemmer must be None, 'porter' or an object with .stem(); got {stemmer!r}")
+
+
+class DictionaryMatch(Matcher):
+    """Spans whose text (or ``attrib`` tokens joined by spaces) is a phrase of ``d``.
+
+    Parameters
+    ----------
+    d
+        The phrases: any iterable of strings (a dict's keys count); not a single string.
+    ignore_case
+        Compare lower-cased.
+    attrib
+        Token attribute to compare; ``'words'`` compares the span's exact text.
+    stemmer
+        ``None``, ``'porter'`` (needs nltk) or an object with ``.stem(word)``; every
+        whitespace-separated word of the phrases and spans is stemmed.
+    reverse
+        Pass the spans *not* in ``d``.
+    """
+
+    def __init__(
+        self,
+        *children: Matcher,
+        d: Iterable[str],
+        ignore_case: bool = True,
+        attrib: str = "words",
+        longest_match_only: bool = True,
+        stemmer: Any = None,
+        reverse: bool = False,
+    ):
+        super().__init__(*children, longest_match_only=longest_match_only)
+        if isinstance(d, (str, bytes)) or not isinstance(d, Iterable):
+            raise CandidateError(f"DictionaryMatch: d must be an iterable of phrases, not {type(d).__name__}")
+        self.ignore_case = bool(ignore_case)
+        self.attrib = _check_attrib("DictionaryMatch", attrib)
+        self.stemmer = _load_stemmer(stemmer)
+        self.reverse = bool(reverse)
+        phrases = set()
+        for w in d:
+            if not isinstance(w, str):
+                raise CandidateError(f"DictionaryMatch: every entry of d must be a string; got {w!r}")
+            phrases.add(self._normalise(w))
+        self.d = frozenset(phrases)
+
+    def _normalise(self, text: str) -> str:
+        text = text.lower() if self.ignore_case else text
+        if self.stemmer is not None:
+            text = " ".join(self.stemmer.stem(w) for w in text.split())
+        return text
+
+    def _f(self, span: SpanMixin) -> bool:
+        return (self._normalise(span.get_attrib_span(self.attrib)) in self.d) != self.reverse
+
+    def __repr__(self) -> str:
+        return f"DictionaryMatch(d=<{len(self.d)} phrases>, attrib={self.attrib!r}, ignore_case={self.ignore_case})"
+
+
+class LambdaFunctionMatcher(Matcher):
+    """Spans for which ``func(span)`` is truthy.
+
+    With ``parallelism > 1`` the function travels to worker processes: make it a
+    module-level function, not a lambda.
+    """
+
+    def __init__(self, *children: Matcher, func: Callable[[SpanMixin], Any], longest_match_only: bool = True):
+        super().__init__(*children, longest_match_only=longest_match_only)
+        if not callable(func):
+            raise CandidateError(f"LambdaFunctionMatcher: func must be callable; got {func!r}")
+        self.func = func
+
+    def _f(self, span: SpanMixin) -> bool:
+        return bool(self.func(span))
+
+    def __repr__(self) -> str:
+        return f"LambdaFunctionMatcher(func={getattr(self.func, '__name__', self.func)!r})"
+
+
+class _RegexMatch(Matcher):
+    def __init__(
+        self,
+        *children: Matcher,
+        rgx: str,
+        ignore_case: bool = True,
+        attrib: str = "words",
+        sep: str = " ",
+        search: bool = False,
+        full_match: bool = True,
+        longest_match_only: bool = True,
+    ):
+        super().__init__(*children, longest_match_only=longest_match_only)
+        name = type(self).__name__
+        if not isinstance(rgx, str):
+            raise CandidateError(f"{name}: rgx must be a regular expression string; got {rgx!r}")
+        try:
+            self.r = re.compile(rgx, flags=re.IGNORECASE if ignore_case else 0)
+        except re.error as err:
+            raise CandidateError(f"{name}: invalid regular expression {rgx!r}: {err}") from err
+        self.rgx = rgx
+        self.ignore_case = bool(ignore_case)
+        self.attrib = _check_attrib(name, attrib)
+        self.sep = sep
+        self.search = bool(search)
+        self.full_match = bool(full_match)
+        self._test = self.r.search if search else (self.r.fullmatch if full_match else self.r.match)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(rgx={self.rgx!r}, attrib={self.attrib!r})"
+
+
+class RegexMatchSpan(_RegexMatch):
+    """Spans whose text (or ``attrib`` tokens joined by ``sep``) matches ``rgx``.
+
+    By default the whole span must match; ``full_match=False`` matches a prefix and
+    ``search=True`` anywhere.
+    """
+
+    def _f(self, span: SpanMixin) -> bool:
+        return self._test(span.get_attrib_span(self.attrib, sep=self.sep)) is not None
+
+
+class RegexMatchEach(_RegexMatch):
+    """Spans whose every ``attrib`` token matches ``rgx``."""
+
+    def _f(self, span: SpanMixin) -> bool:
+        tokens = span.get_attrib_tokens(self.attrib)
+        return bool(tokens) and all(t is not None and self._test(str(t)) is not None for t in tokens)
+
+
+_BIO_INSIDE = ("I-", "L-", "E-")
+_BIO_BEGIN = ("B-", "U-", "S-")
+
+
+class NERTagMatcher(RegexMatchEach):
+    """Spans whose tokens all carry one of ``labels`` in ``ner_tags``.
+
+    Tags may be plain (``PERSON``) or BIO/BILOU-prefixed (``B-PERSON``, ``I-PER``). With
+    prefixed tags the span must also respect entity boundaries: it starts an entity and
+    is not followed by a continuation of it, so two adjacent people stay two spans.
+    """
+
+    labels: tuple[str, ...] = ()
+
+    def __init__(self, *children: Matcher, labels: Iterable[str] | None = None, longest_match_only: bool = True):
+        labels = tuple(labels) if labels is not None else type(self).labels
+        if not labels or not all(isinstance(x, str) and re.fullmatch(r"[A-Za-z_]+", x) for x in labels):
+            raise CandidateError(f"{type(self).__name__}: labels must be NER tag names like 'PERSON'; got {labels!r}")
+        self.labels = labels
+        rgx = r"(?:[BILUES]-)?(?:" + "|".join(labels) + ")"
+        super().__init__(*children, rgx=rgx, attrib="ner_tags", ignore_case=False, longest_match_only=longest_match_only)
+
+    def _f(self, span: SpanMixin) -> bool:
+        if not super()._f(span):
+            return False
+        tags = span.get_attrib_tokens("ner_tags")
+        if tags[0].startswith(_BIO_INSIDE) or any(t.startswith(_BIO_BEGIN) for t in tags[1:]):
+            return False
+        after = span.get_word_end() + 1
+        sentence_tags = span.sentence.ner_tags
+        return not (after < len(sentence_tags) and str(sentence_tags[after] or "").startswith(_BIO_INSIDE))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(labels={self.labels!r})"
+
+
+class PersonMatcher(NERTagMatcher):
+    """People (spaCy ``PERSON``, CoNLL ``PER``)."""
+
+    labels = ("PERSON", "PER")
+
+
+class OrganizationMatcher(NERTagMatcher):
+    """Organizations (``ORG``)."""
+
+    labels = ("ORG", "ORGANIZATION")
+
+
+class LocationMatcher(NERTagMatcher):
+    """Places: spaCy ``GPE``, ``LOC`` and ``FAC``; CoreNLP ``LOCATION``."""
+
+    labels = ("GPE", "LOC", "FAC", "LOCATION")
+
+
+class DateMatcher(NERTagMatcher):
+    """Dates and times (``DATE``, ``TIME``)."""
+
+    labels = ("DATE", "TIME")
+
+
+class NumberMatcher(NERTagMatcher):
+    """Numbers: spaCy ``CARDINAL``, ``ORDINAL``, ``QUANTITY``, ``MONEY``, ``PERCENT``; CoreNLP ``NUMBER``."""
+
+    labels = ("CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT", "NUMBER")
+
+
+class MiscMatcher(NERTagMatcher):
+    """Other named entities: CoNLL ``MISC`` and spaCy ``NORP``, ``EVENT``, ``WORK_OF_ART``, ``LAW``, ``LANGUAGE``, ``PRODUCT``."""
+
+    labels = ("MISC", "NORP", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE", "PRODUCT")
+
+
+class _Combinator(Matcher):
+    arity: tuple[int, int | None] = (1, None)
+
+    def __init__(self, *children: Matcher, longest_match_only: bool = True):
+        lo, hi = self.arity
+        if len(children) < lo or (hi is not None and len(children) > hi):
+            want = f"exactly {lo}" if lo == hi else f"at least {lo}"
+            raise CandidateError(f"{type(self).__name__} takes {want} child matcher(s); got {len(children)}")
+        super().__init__(*children, longest_match_only=longest_match_only)
+
+
+class Union(_Combinator):
+    """Spans that pass any child."""
+
+    def f(self, span: SpanMixin) -> bool:
+        return any(child.f(span) for child in self.children)
+
+
+class Intersect(_Combinator):
+    """Spans that pass every child."""
+
+    def f(self, span: SpanMixin) -> bool:
+        return all(child.f(span) for child in self.children)
+
+
+class Inverse(_Combinator):
+    """Spans that fail the single child."""
+
+    arity = (1, 1)
+
+    def f(self, span: SpanMixin) -> bool:
+        return not self.children[0].f(span)
+
+
+def _sub_span(span: SpanMixin, first: int, last: int) -> TemporarySpan:
+    """The span over tokens ``first..last`` (inclusive), clipped to ``span``."""
+    s = span.sentence
+    start = max(s.char_offsets[first], span.char_start)
+    end = min(s.char_offsets[last] + len(s.words[last]), span.char_end)
+    return TemporarySpan(s, start, end)
+
+
+class Concat(_Combinator):
+    """Spans that split, at a token boundary, into a left part passing the first child and a right part passing the second.
+
+    Parameters
+    ----------
+    permutations
+        Also accept the children in the other order.
+    left_required, right_required
+        When False, a span passing only the other child is enough.
+    ignore_sep, sep
+        With ``ignore_sep=False`` the text between the two parts must equal ``sep``.
+    """
+
+    arity = (2, 2)
+
+    def __init__(
+        self,
+        *children: Matcher,
+        permutations: bool = False,
+        left_required: bool = True,
+        right_required: bool = True,
+        ignore_sep: bool = True,
+        sep: str = " ",
+        longest_match_only: bool = True,
+    ):
+        super().__init__(*children, longest_match_only=longest_match_only)
+        self.permutations = bool(permutations)
+        self.left_required = bool(left_required)
+        self.right_required = bool(right_required)
+        self.ignore_sep = bool(ignore_sep)
+        self.sep = sep
+
+    def f(self, span: SpanMixin) -> bool:
+        left, right = self.children
+        if not self.left_required and right.f(span):
+            return True
+        if not self.right_required and left.f(span):
+            return True
+        first, last = span.get_word_start(), span.get_word_end()
+        text = span.sentence.text
+        for split in range(first + 1, last + 1):
+            a, b = _sub_span(span, first, split - 1), _sub_span(span, split, last)
+            if not self.ignore_sep and text[a.char_end : b.char_start] != self.sep:
+                continue
+            if left.f(a) and right.f(b):
+                return True
+            if self.permutations and right.f(a) and left.f(b):
+                return True
+        return False
