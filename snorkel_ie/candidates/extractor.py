@@ -100,9 +100,7 @@ def pair_arguments(
         spans = [(s.char_start, s.char_end) for s in combo]
         if not self_relations and len(set(spans)) < len(spans):
             continue
-        if not nested_relations and any(
-            _strictly_nested(x, y) for i, x in enumerate(combo) for y in combo[i + 1 :]
-        ):
+        if not nested_relations and any(_strictly_nested(x, y) for i, x in enumerate(combo) for y in combo[i + 1 :]):
             continue
         if len(combo) == 2 and not symmetric_relations:
             a, b = combo

@@ -257,7 +257,9 @@ class NERTagMatcher(RegexMatchEach):
             raise CandidateError(f"{type(self).__name__}: labels must be NER tag names like 'PERSON'; got {labels!r}")
         self.labels = labels
         rgx = r"(?:[BILUES]-)?(?:" + "|".join(labels) + ")"
-        super().__init__(*children, rgx=rgx, attrib="ner_tags", ignore_case=False, longest_match_only=longest_match_only)
+        super().__init__(
+            *children, rgx=rgx, attrib="ner_tags", ignore_case=False, longest_match_only=longest_match_only
+        )
 
     def _f(self, span: SpanMixin) -> bool:
         if not super()._f(span):

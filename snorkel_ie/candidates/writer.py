@@ -20,7 +20,9 @@ from snorkel_ie.db.models.context import TemporarySpan
 __all__ = ["write_candidates"]
 
 
-def _existing_candidates(conn: Connection, type_name: str, sentence_ids: Sequence[int]) -> dict[tuple[int, str], tuple[int, int]]:
+def _existing_candidates(
+    conn: Connection, type_name: str, sentence_ids: Sequence[int]
+) -> dict[tuple[int, str], tuple[int, int]]:
     c = Candidate.__table__
     out = {}
     for ids in chunks(sorted(set(sentence_ids))):
@@ -98,5 +100,7 @@ def write_candidates(
     for (sid, key), (_sentence, args) in new.items():
         cid = ids[(sid, key)][0]
         arg_rows.extend((cid, i, span_ids[(sid, a.char_start, a.char_end)]) for i, a in enumerate(args))
-    insert_rows(conn, CandidateSpan.__table__, ["candidate_id", "position", "span_id"], arg_rows, on_conflict_ignore=True)
+    insert_rows(
+        conn, CandidateSpan.__table__, ["candidate_id", "position", "span_id"], arg_rows, on_conflict_ignore=True
+    )
     return len(wanted), len(new), other_split

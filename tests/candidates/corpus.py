@@ -129,6 +129,4 @@ def spouse_documents(shared_data: Path, doc_ids: Sequence[str], *, bio: bool = F
             doc_id, start, end, _text = line.rstrip("\n").split("\t")
             if doc_id in wanted:
                 mentions[doc_id].append((int(start), int(end), "PERSON", ""))
-    return [
-        build_document(RawDocument(d, texts[d], mentions[d]), ner_label="PERSON", bio=bio) for d in doc_ids
-    ]
+    return [build_document(RawDocument(d, texts[d], mentions[d]), ner_label="PERSON", bio=bio) for d in doc_ids]
