@@ -1,0 +1,34 @@
+"""Parsing: read corpora, run spaCy, store documents, sentences and mention spans."""
+
+from snorkel_ie.parsing.corpus_parser import CorpusParser, ParseSummary, clear_documents
+from snorkel_ie.parsing.mentions import MentionSpan, document_relations, mention_spans
+from snorkel_ie.parsing.preprocessors import (
+    BioCXMLDocPreprocessor,
+    DocPreprocessor,
+    DocRecord,
+    JSONLDocPreprocessor,
+    Mention,
+    PubTatorDocPreprocessor,
+    TextDocPreprocessor,
+    TSVDocPreprocessor,
+)
+from snorkel_ie.parsing.spacy_parser import ParsedText, Spacy
+
+__all__ = [
+    "BioCXMLDocPreprocessor",
+    "CorpusParser",
+    "DocPreprocessor",
+    "DocRecord",
+    "JSONLDocPreprocessor",
+    "Mention",
+    "MentionSpan",
+    "ParseSummary",
+    "ParsedText",
+    "PubTatorDocPreprocessor",
+    "Spacy",
+    "TSVDocPreprocessor",
+    "TextDocPreprocessor",
+    "clear_documents",
+    "document_relations",
+    "mention_spans",
+]

@@ -1,0 +1,414 @@
+"""CorpusParser: read, parse and store a corpus in bulk, resumably.
+
+Data flow: a reader yields :class:`DocRecord` batches (documents already stored are
+dropped before parsing) -> a parser turns each batch into encoded rows -> one
+transaction per batch writes its documents, sentences and mention spans with COPY
+(PostgreSQL) or ``executemany`` (SQLite).
+
+With ``parallelism=N``, N worker processes parse. On PostgreSQL each worker also
+writes its own batches (it receives the database URL, never a session); on SQLite the
+workers only parse and this process is the single writer. With ``parallelism=1`` the
+parse runs here while a writer thread stores the previous batch.
+
+A killed job leaves only whole batches behind, so running it again (documents are
+skipped by name) ends with exactly the rows of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import pickle
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import URL
+from tqdm.auto import tqdm
+
+from snorkel_ie.db.bulk import allocate_ids, insert_rows
+from snorkel_ie.db.engine import WRITE_LOCK, get_engine, is_sqlite
+from snorkel_ie.db.migrate import ensure_schema
+from snorkel_ie.db.models.context import TOKEN_ATTRIBUTES, sentence_stable_id, span_stable_id
+from snorkel_ie.errors import ConfigurationError
+from snorkel_ie.parsing.preprocessors import DocPreprocessor, DocRecord
+from snorkel_ie.parsing.spacy_parser import Spacy
+
+__all__ = ["CorpusParser", "ParseSummary"]
+
+SENTENCE_COLUMNS = ("id", "stable_id", "document_id", "position", "text", *TOKEN_ATTRIBUTES)
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+@dataclass
+class ParseSummary:
+    """What :meth:`CorpusParser.apply` did.
+
+    ``failures`` lists ``(document name, reason)`` for documents that could not be parsed.
+    """
+
+    documents: int = 0
+    sentences: int = 0
+    tokens: int = 0
+    spans: int = 0
+    skipped: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens / self.seconds if self.seconds else 0.0
+
+    def add(self, other: _BatchResult) -> None:
+        self.documents += other.documents
+        self.sentences += other.sentences
+        self.tokens += other.tokens
+        self.spans += other.spans
+        self.skipped += other.skipped
+        self.failures.extend(other.failures)
+
+    def __str__(self) -> str:
+        return (
+            f"parsed {self.documents} documents ({self.sentences} sentences, {self.tokens} tokens, "
+            f"{self.spans} mention spans) in {self.seconds:.1f} s; {self.skipped} already stored; "
+            f"{len(self.failures)} failed"
+        )
+
+
+@dataclass
+class _EncodedDoc:
+    name: str
+    meta: dict[str, Any]
+    sentences: list[list[Any]]  # SENTENCE_COLUMNS[1:] without document_id, JSON pre-encoded
+    spans: list[tuple[int, str, int, int]]  # (sentence index, stable_id, char_start, char_end)
+    tokens: int
+
+
+@dataclass
+class _BatchResult:
+    documents: int = 0
+    sentences: int = 0
+    tokens: int = 0
+    spans: int = 0
+    skipped: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Encoded:
+    docs: list[_EncodedDoc]
+    failures: list[tuple[str, str]]
+
+
+class CorpusParser:
+    """Parse a corpus into documents, sentences and mention spans.
+
+    Parameters
+    ----------
+    parser
+        A :class:`~snorkel_ie.parsing.spacy_parser.Spacy` (default ``Spacy()``), or any
+        picklable object with the same ``parse_many`` method.
+    fn
+        Optional module-level function applied to each sentence dict before it is
+        stored (Snorkel 0.7's hook, e.g. to set ``entity_types``); it returns the dict.
+
+    Examples
+    --------
+    >>> session = SnorkelSession()  # doctest: +SKIP
+    >>> corpus_parser = CorpusParser(parser=Spacy())  # doctest: +SKIP
+    >>> corpus_parser.apply(PubTatorDocPreprocessor("CDR.PubTator.txt"), parallelism=2)  # doctest: +SKIP
+    """
+
+    def __init__(self, parser: Any = None, fn: Callable[[dict[str, Any]], dict[str, Any]] | None = None):
+        self.parser = parser if parser is not None else Spacy()
+        self.fn = fn
+        self.summary: ParseSummary | None = None
+
+    def apply(
+        self,
+        preprocessor: DocPreprocessor,
+        *,
+        parallelism: int = 1,
+        clear: bool = False,
+        progress: bool = True,
+        batch_size: int = 100,
+        session: Any = None,
+        db: str | URL | Engine | None = None,
+    ) -> ParseSummary:
+        """Parse every document of ``preprocessor`` that is not stored yet, and store it.
+
+        Parameters
+        ----------
+        preprocessor
+            The reader.
+        parallelism
+            Worker processes that parse (and, on PostgreSQL, write).
+        clear
+            Delete every stored document first (with its sentences, spans, candidates
+            and annotations).
+        progress
+            Show a tqdm progress bar (documents/s).
+        batch_size
+            Documents per batch; each batch is one transaction.
+        session, db
+            Where to write: a ``SnorkelSession``, or a URL or engine. Default: the
+            database of ``SnorkelSession()`` (``$SNORKELDB``, else ``./snorkel.db``).
+
+        Returns
+        -------
+        ParseSummary
+            Also kept in ``self.summary``. Failed documents are listed, not raised.
+
+        Raises
+        ------
+        ParseError
+            A malformed input file (naming file and line); the batch being read is not stored.
+        """
+        if parallelism < 1 or batch_size < 1:
+            raise ConfigurationError(f"parallelism and batch_size must be >= 1; got {parallelism}, {batch_size}")
+        engine = _resolve_engine(session, db)
+        if session is not None:
+            session.commit()  # release the session's locks: the writers use their own connections
+        t0 = time.perf_counter()
+        if clear:
+            clear_documents(engine)
+        summary = self.summary = ParseSummary()
+        with tqdm(desc="parsing", unit="doc", disable=not progress, dynamic_ncols=True) as bar:
+            batches = _pending_batches(preprocessor, engine, batch_size, summary)
+            if is_sqlite(engine):
+                self._run_sqlite(batches, engine, parallelism, summary, bar)
+            else:
+                self._run_postgres(batches, engine, parallelism, summary, bar)
+        summary.seconds = time.perf_counter() - t0
+        if session is not None:
+            session.expire_all()
+        return summary
+
+    def _run_sqlite(self, batches, engine, parallelism, summary, bar) -> None:
+        context = {"parser": self.parser, "fn": self.fn}
+        with _Writer(engine) as writer:
+            for n, encoded in _stream(_encode_batch, batches, parallelism, context):
+                summary.failures.extend(encoded.failures)
+                writer.put(encoded, n, summary, bar)
+
+    def _run_postgres(self, batches, engine, parallelism, summary, bar) -> None:
+        if parallelism == 1:
+            self._run_sqlite(batches, engine, 1, summary, bar)  # pipelined parse + writer thread
+            return
+        url = engine.url.render_as_string(hide_password=False)
+        context = {"parser": self.parser, "fn": self.fn, "db_url": url}
+        for n, result in _stream(_encode_and_write, batches, parallelism, context):
+            summary.add(result)
+            bar.update(n)
+
+
+def _resolve_engine(session: Any, db: str | URL | Engine | None) -> Engine:
+    if session is not None and db is not None:
+        raise ConfigurationError("pass either session= or db=, not both")
+    if session is not None:
+        engine = session.get_bind()
+    elif isinstance(db, Engine):
+        engine = db
+    else:
+        engine = get_engine(db)
+    ensure_schema(engine)
+    return engine
+
+
+def clear_documents(engine: Engine) -> None:
+    """Delete every document; the database cascades to sentences, spans, candidates and annotations."""
+    with engine.connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
+        conn.execute(text("DELETE FROM document"))
+
+
+def _pending_batches(
+    preprocessor: DocPreprocessor, engine: Engine, batch_size: int, summary: ParseSummary
+) -> Iterator[list[DocRecord]]:
+    """Batches of records not stored yet; a name seen twice in the input is a failure."""
+    seen: set[str] = set()
+    batch: list[DocRecord] = []
+    for record in preprocessor.records():
+        if record.name in seen:
+            summary.failures.append((record.name, "duplicate document name in the input"))
+            continue
+        seen.add(record.name)
+        batch.append(record)
+        if len(batch) >= batch_size:
+            yield _drop_stored(batch, engine, summary)
+            batch = []
+    if batch:
+        yield _drop_stored(batch, engine, summary)
+
+
+def _bind_names(conn: Any, names: list[str]) -> set[str]:
+    from sqlalchemy import bindparam
+
+    stmt = text("SELECT name FROM document WHERE name IN :names").bindparams(bindparam("names", expanding=True))
+    return {row[0] for row in conn.execute(stmt, {"names": names})}
+
+
+def _drop_stored(batch: list[DocRecord], engine: Engine, summary: ParseSummary) -> list[DocRecord]:
+    with engine.connect() as conn:
+        stored = _bind_names(conn, [r.name for r in batch])
+        conn.rollback()
+    summary.skipped += len(stored)
+    return [r for r in batch if r.name not in stored]
+
+
+# --------------------------------------------------------------------- workers
+
+_parsers: dict[Any, Any] = {}
+
+
+def _worker_parser(parser: Any) -> Any:
+    """One loaded parser per process and setting (workers get a fresh unpickled copy per batch)."""
+    return _parsers.setdefault(pickle.dumps(parser), parser)
+
+
+def _encode_batch(records: list[DocRecord], *, parser: Any, fn: Any) -> _Encoded:
+    """Parse a batch and encode its rows (token arrays as JSON text), catching per-document faults."""
+    parser = _worker_parser(parser)
+    docs, failures = [], []
+    results = parser.parse_many((r.text, r.mentions) for r in records)
+    for record, parsed in zip(records, results, strict=True):
+        try:
+            if isinstance(parsed, Exception):
+                raise parsed
+            docs.append(_encode_doc(record, parsed, fn))
+        except Exception as err:  # a document that fails is reported, the batch goes on
+            failures.append((record.name, f"{type(err).__name__}: {err}"))
+    return _Encoded(docs, failures)
+
+
+def _encode_doc(record: DocRecord, parsed: Any, fn: Any) -> _EncodedDoc:
+    sentences, tokens = [], 0
+    for s, abs_start in zip(parsed.sentences, parsed.abs_starts, strict=True):
+        if fn is not None:
+            s = fn(s)
+        if "\x00" in s["text"]:
+            raise ValueError("the text contains NUL (U+0000) characters, which PostgreSQL cannot store")
+        tokens += len(s["words"])
+        sid = sentence_stable_id(record.name, abs_start, abs_start + len(s["text"]))
+        sentences.append([sid, s["position"], s["text"], *(_encode(s[a]) for a in TOKEN_ATTRIBUTES)])
+    spans = [
+        (p, span_stable_id(record.name, parsed.abs_starts[p] + a, parsed.abs_starts[p] + b), a, b)
+        for p, a, b in parsed.spans
+    ]
+    meta = dict(record.meta)
+    if record.mentions:
+        meta["mentions"] = [list(m) for m in record.mentions]
+    return _EncodedDoc(record.name, meta, sentences, spans, tokens)
+
+
+def _write(conn: Any, docs: list[_EncodedDoc]) -> _BatchResult:
+    """Write one batch in the caller's transaction; documents stored meanwhile are skipped."""
+    result = _BatchResult()
+    if not docs:
+        return result
+    stored = _bind_names(conn, [d.name for d in docs])
+    docs = [d for d in docs if d.name not in stored]
+    result.skipped = len(stored)
+    n_sent = sum(len(d.sentences) for d in docs)
+    doc_ids = allocate_ids(conn, "document", len(docs))
+    sent_ids = iter(allocate_ids(conn, "sentence", n_sent))
+    span_ids = iter(allocate_ids(conn, "span", sum(len(d.spans) for d in docs)))
+    doc_rows, sent_rows, span_rows = [], [], []
+    for doc_id, d in zip(doc_ids, docs, strict=True):
+        doc_rows.append((doc_id, f"{d.name}::document:0:0", d.name, _encode(d.meta)))
+        ids = [next(sent_ids) for _ in d.sentences]
+        for sid, row in zip(ids, d.sentences, strict=True):
+            sent_rows.append((sid, row[0], doc_id, *row[1:]))
+        span_rows.extend((next(span_ids), stable, ids[p], a, b) for p, stable, a, b in d.spans)
+        result.tokens += d.tokens
+    insert_rows(conn, "document", ("id", "stable_id", "name", "meta"), doc_rows)
+    insert_rows(conn, "sentence", SENTENCE_COLUMNS, sent_rows)
+    insert_rows(conn, "span", ("id", "stable_id", "sentence_id", "char_start", "char_end"), span_rows)
+    result.documents, result.sentences, result.spans = len(docs), n_sent, len(span_rows)
+    return result
+
+
+def _write_transaction(engine: Engine, docs: list[_EncodedDoc]) -> _BatchResult:
+    with engine.connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
+        return _write(conn, docs)
+
+
+def _encode_and_write(records: list[DocRecord], *, parser: Any, fn: Any, db_url: str) -> _BatchResult:
+    """PostgreSQL worker: parse a batch and write it in one transaction."""
+    encoded = _encode_batch(records, parser=parser, fn=fn)
+    result = _write_transaction(get_engine(db_url), encoded.docs)
+    result.failures = encoded.failures
+    return result
+
+
+class _Writer:
+    """A thread that writes batches while the caller parses the next one (one batch queued)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._loop, name="snorkel-ie-writer", daemon=True)
+
+    def __enter__(self) -> _Writer:
+        self.thread.start()
+        return self
+
+    def put(self, encoded: _Encoded, n: int, summary: ParseSummary, bar: Any) -> None:
+        self._raise()
+        self.queue.put((encoded, n, summary, bar))
+
+    def _loop(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is not None:
+                continue
+            encoded, n, summary, bar = item
+            try:
+                summary.add(_write_transaction(self.engine, encoded.docs))
+                bar.update(n)
+            except BaseException as err:
+                self.error = err
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if exc_type is None:
+            self._raise()
+
+
+# --------------------------------------------------------------------- execution
+
+
+def _stream(fn: Callable[..., Any], batches: Iterator[list[DocRecord]], parallelism: int, context: dict[str, Any]):
+    """Yield ``(len(batch), fn(batch, **context))`` for every non-empty batch, a bounded number in flight."""
+    if parallelism == 1:
+        for batch in batches:
+            if batch:
+                yield len(batch), fn(batch, **context)
+        return
+    from snorkel_ie.runner import _worker_init
+
+    ctx = mp.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=parallelism, mp_context=ctx, initializer=_worker_init) as pool:
+        pending: dict[Future, int] = {}
+        for batch in batches:
+            if batch:
+                pending[pool.submit(fn, batch, **context)] = len(batch)
+            while len(pending) >= 2 * parallelism:
+                yield from _collect(pending)
+        while pending:
+            yield from _collect(pending)
+
+
+def _collect(pending: dict[Future, int]) -> Iterator[tuple[int, Any]]:
+    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+    for fut in done:
+        yield pending.pop(fut), fut.result()
