@@ -1,0 +1,238 @@
+"""Gold labels: write them from a TSV or from documents' relations, load them aligned with a split.
+
+Gold rows live in the ``gold_label`` table under a key ``('gold', annotator_name)``.
+:func:`load_gold_labels` returns a one-column :class:`AnnotationMatrix` whose rows are the
+split's candidates sorted by id, exactly the rows of ``load_matrix`` for the same split.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from snorkel_ie.db.bulk import get_or_create_keys
+from snorkel_ie.db.engine import WRITE_LOCK
+from snorkel_ie.db.models import Candidate, CandidateSpan, Document, Sentence, Span
+from snorkel_ie.errors import ConfigurationError, ParseError
+from snorkel_ie.labeling import _rows
+from snorkel_ie.labeling.matrix import AnnotationMatrix, candidate_type_of, load_matrix
+
+__all__ = [
+    "load_gold_labels",
+    "load_gold_labels_from_relations",
+    "load_gold_labels_from_tsv",
+    "save_gold_labels",
+]
+
+
+def load_gold_labels(
+    session: Session, annotator_name: str = "gold", split: int | None = 1, *, candidate_class: Any = None
+) -> AnnotationMatrix:
+    """Gold labels of ``split`` as an ``(n, 1)`` matrix aligned with ``load_matrix`` (0 = no gold)."""
+    return load_matrix(session, "gold", split, candidate_class=candidate_class, key_names=[annotator_name])
+
+
+def save_gold_labels(
+    session: Session, candidates: Iterable[Any], labels: Sequence[int] | np.ndarray, *, annotator_name: str = "gold"
+) -> int:
+    """Write gold ``labels`` for ``candidates`` (candidates or ids), replacing this annotator's previous ones.
+
+    Labels of 0 are not stored (unknown). Returns the number of rows written.
+    """
+    ids = np.asarray([int(getattr(c, "id", c)) for c in candidates], dtype=np.int64)
+    values = np.asarray(labels, dtype=np.int64).ravel()
+    if len(ids) != len(values):
+        raise ConfigurationError(f"{len(ids)} candidates but {len(values)} labels")
+    if len(np.unique(ids)) != len(ids):
+        raise ConfigurationError("a candidate is listed more than once")
+    session.commit()
+    with session.get_bind().connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
+        key = get_or_create_keys(conn, "gold", [annotator_name])[annotator_name]
+        _rows.delete_rows(conn, "gold_label", key_ids=[key], split=None, candidate_type=None, candidate_ids_=ids)
+        keep = values != 0
+        _rows.insert_columns(
+            conn, "gold_label", ["candidate_id", "key_id", "value"], ["i4", "i4", "i4"],
+            [ids[keep], np.full(int(keep.sum()), key), values[keep]],
+        )
+    session.commit()  # end the read snapshot: see the rows just written
+    return int(keep.sum())
+
+
+def _argument_rows(session: Session, ctype: str | None, split: int | None) -> dict[int, list[tuple[str, str, int, int]]]:
+    """Per candidate id: its arguments as (document name, span stable id, abs start, abs end)."""
+    q = (
+        select(CandidateSpan.candidate_id, Document.name, Span.stable_id, Sentence.abs_char_offsets,
+               Sentence.char_offsets, Span.char_start, Span.char_end)
+        .join(Candidate, Candidate.id == CandidateSpan.candidate_id)
+        .join(Span, Span.id == CandidateSpan.span_id)
+        .join(Sentence, Sentence.id == Span.sentence_id)
+        .join(Document, Document.id == Sentence.document_id)
+        .order_by(CandidateSpan.candidate_id, CandidateSpan.position)
+    )
+    if ctype is not None:
+        q = q.where(Candidate.type == ctype)
+    if split is not None:
+        q = q.where(Candidate.split == split)
+    out: dict[int, list[tuple[str, str, int, int]]] = {}
+    for cid, doc, sid, abs_offsets, offsets, start, end in session.execute(q):
+        base = (abs_offsets[0] - offsets[0]) if abs_offsets else 0
+        out.setdefault(cid, []).append((doc, sid, base + start, base + end))
+    return out
+
+
+def load_gold_labels_from_tsv(
+    session: Session,
+    path: str | Path,
+    candidate_class: Any,
+    *,
+    annotator_name: str = "gold",
+    split: int | None = None,
+    id_format: str = "offsets",
+    symmetric: bool = False,
+    has_header: bool | None = None,
+) -> tuple[int, int]:
+    """Attach gold labels from a TSV to the matching candidates.
+
+    ``id_format='offsets'``: lines ``document<TAB>start1<TAB>end1<TAB>start2<TAB>end2<TAB>label``
+    with absolute, end-exclusive document offsets (the spouse ``gold_labels.tsv`` layout);
+    ``id_format='stable_ids'``: ``span1_stable_id<TAB>span2_stable_id<TAB>label``. A header
+    line is skipped. With ``symmetric`` a pair also matches the candidate with swapped
+    arguments. Labels are ints (binary ``1``/``-1``).
+
+    Returns
+    -------
+    (matched, unmatched)
+        Lines that found a candidate, and lines that did not.
+    """
+    if id_format not in ("offsets", "stable_ids"):
+        raise ConfigurationError(f"id_format must be 'offsets' or 'stable_ids'; got {id_format!r}")
+    args = _argument_rows(session, candidate_type_of(candidate_class), split)
+    index: dict[tuple, int] = {}
+    for cid, spans in args.items():
+        key = _key(spans, id_format)
+        index[key] = cid
+        if symmetric and len(key) == 2 + (id_format == "offsets"):
+            index.setdefault(_swap(key, id_format), cid)
+    labels: dict[int, int] = {}
+    unmatched = 0
+    path = Path(path)
+    with path.open(newline="", encoding="utf-8") as fh:
+        for lineno, fields in enumerate(csv.reader(fh, delimiter="\t"), start=1):
+            if not fields or (lineno == 1 and has_header is not False and not _is_data(fields, id_format)):
+                continue
+            try:
+                key, label = _parse(fields, id_format)
+            except (ValueError, IndexError) as err:
+                raise ParseError(f"bad gold line {fields!r}: {err}", str(path), lineno) from err
+            cid = index.get(key)
+            if cid is None:
+                unmatched += 1
+            else:
+                labels[cid] = label
+    save_gold_labels(session, list(labels), list(labels.values()), annotator_name=annotator_name)
+    return len(labels), unmatched
+
+
+def _key(spans: list[tuple[str, str, int, int]], id_format: str) -> tuple:
+    if id_format == "stable_ids":
+        return tuple(s[1] for s in spans)
+    return (spans[0][0], *((s[2], s[3]) for s in spans))
+
+
+def _swap(key: tuple, id_format: str) -> tuple:
+    return (key[1], key[0]) if id_format == "stable_ids" else (key[0], key[2], key[1])
+
+
+def _is_data(fields: list[str], id_format: str) -> bool:
+    try:
+        _parse(fields, id_format)
+        return True
+    except (ValueError, IndexError):
+        return False
+
+
+def _parse(fields: list[str], id_format: str) -> tuple[tuple, int]:
+    if id_format == "stable_ids":
+        if len(fields) != 3:
+            raise ValueError(f"expected 3 fields, got {len(fields)}")
+        return (fields[0], fields[1]), int(fields[2])
+    if len(fields) != 6:
+        raise ValueError(f"expected 6 fields, got {len(fields)}")
+    doc, a1, b1, a2, b2, label = fields
+    return (doc, (int(a1), int(b1)), (int(a2), int(b2))), int(label)
+
+
+def _ids_of(tokens: Iterable[Any]) -> set[str]:
+    out: set[str] = set()
+    for t in tokens:
+        for part in str(t).split("|") if t is not None else ():
+            if part and part not in ("-1", "O", "None"):
+                out.add(part)
+    return out
+
+
+def relation_pairs(meta: dict | None, relation: str) -> set[tuple[str, ...]]:
+    """Argument-id tuples of ``relation`` in a document's ``meta['relations']``.
+
+    Accepts list entries ``[type, id1, id2, ...]`` (as the PubTator and BioC readers store
+    them) and dict entries ``{'type': ..., 'args': [...]}``.
+    """
+    out: set[tuple[str, ...]] = set()
+    for rel in (meta or {}).get("relations", []) or []:
+        if isinstance(rel, dict):
+            kind, ids = rel.get("type"), rel.get("args", [])
+        else:
+            kind, ids = rel[0], rel[1:]
+        if kind == relation:
+            out.add(tuple(str(i) for i in ids))
+    return out
+
+
+def load_gold_labels_from_relations(
+    session: Session,
+    candidate_class: Any,
+    *,
+    relation: str = "CID",
+    annotator_name: str = "gold",
+    split: int | None = None,
+) -> tuple[int, int]:
+    """Gold labels from document-level relations (e.g. CDR's chemical-induced-disease pairs).
+
+    A candidate is positive (+1) when some pair of its arguments' entity ids (from the
+    argument tokens' ``entity_cids``; ``|``-joined lists are split, ``-1`` ignored) is a
+    ``relation`` tuple of its document, negative (-1) otherwise.
+
+    Returns
+    -------
+    (positives, negatives)
+    """
+    ctype = candidate_type_of(candidate_class)
+    q = select(candidate_class if isinstance(candidate_class, type) else Candidate)
+    if ctype is not None:
+        q = q.where(Candidate.type == ctype)
+    if split is not None:
+        q = q.where(Candidate.split == split)
+    pairs_of: dict[int, set[tuple[str, ...]]] = {}
+    ids, labels = [], []
+    for cand in session.scalars(q.order_by(Candidate.id)):
+        doc = cand.sentence.document
+        if doc.id not in pairs_of:
+            pairs_of[doc.id] = relation_pairs(doc.meta, relation)
+        arg_ids = [_ids_of(span.get_attrib_tokens("entity_cids")) for span in cand.get_contexts()]
+        positive = _any_pair(arg_ids, pairs_of[doc.id])
+        ids.append(cand.id)
+        labels.append(1 if positive else -1)
+    save_gold_labels(session, ids, labels, annotator_name=annotator_name)
+    return sum(v == 1 for v in labels), sum(v == -1 for v in labels)
+
+
+def _any_pair(arg_ids: list[set[str]], pairs: set[tuple[str, ...]]) -> bool:
+    if len(arg_ids) != 2:
+        return False
+    return any((a, b) in pairs for a in arg_ids[0] for b in arg_ids[1])
