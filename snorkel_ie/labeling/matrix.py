@@ -263,9 +263,8 @@ def load_matrix(
     else:
         cids, kids, vals = _rows.read_rows(conn, table, split=split, candidate_type=ctype)
         key_ids = np.unique(kids)
-        names = dict(
-            session.execute(select(AnnotationKey.id, AnnotationKey.name).where(AnnotationKey.id.in_(key_ids.tolist())))
-        )
+        q = select(AnnotationKey.id, AnnotationKey.name).where(AnnotationKey.id.in_(key_ids.tolist()))
+        names = {kid: name for kid, name in session.execute(q)}
         key_names = [names[int(k)] for k in key_ids]
     col_of = np.full(int(max(key_ids.max(initial=0), kids.max(initial=0))) + 1, -1, dtype=np.int64)
     col_of[key_ids[key_ids >= 0]] = np.nonzero(key_ids >= 0)[0]
