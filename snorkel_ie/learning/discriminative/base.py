@@ -174,9 +174,13 @@ class NoiseAwareClassifier:
             print_binary_report(BinaryScores(len(tp), len(fp), len(tn), len(fn)), title=f"{self.name} error analysis", b=b)
         return tp, fp, tn, fn
 
-    def save_marginals(self, session: Any, X: Sequence[Any], *, training: bool = False) -> None:
-        """Write this model's marginals on candidates ``X`` to the database."""
+    def save_marginals(self, session: Any, X: Sequence[Any], *, training: bool = False) -> int:
+        """Write this model's marginals on candidates ``X`` to the database; returns the row count.
+
+        Stored as predictions (``training=False``) unless asked otherwise, so they never
+        overwrite the generative model's training marginals.
+        """
         from snorkel_ie.labeling.marginals import save_marginals
 
         m = self.marginals(X)
-        save_marginals(session, [c.id for c in X], m, training=training)
+        return save_marginals(session, [c.id for c in X], m, training=training)
