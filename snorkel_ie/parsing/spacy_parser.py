@@ -354,8 +354,6 @@ def _merge_for_mentions(
     sent_of: list[int], starts: list[int], ends: list[int], mentions: Sequence[Mention]
 ) -> list[tuple[int, int]]:
     """Token ranges ``[a, b)`` of sentences, merging sentences that one mention crosses."""
-    if not sent_of:
-        return []
     joined: set[int] = set()  # sentence ids that continue the previous sentence
     for m in mentions:
         first = bisect_right(ends, m.start)
@@ -363,6 +361,8 @@ def _merge_for_mentions(
         if first > last:
             raise ValueError(f"mention [{m.start}, {m.end}) covers no token (only whitespace?)")
         joined.update(range(sent_of[first] + 1, sent_of[last] + 1))
+    if not sent_of:
+        return []
     cuts = [0]
     previous = sent_of[0]
     k = 0
