@@ -40,7 +40,16 @@ def build_document(raw: RawDocument, *, ner_label: str | None = None, bio: bool 
     ``B-PERSON``/``I-PERSON`` with ``bio``) and ``entity_*`` stay empty.
     """
     doc = Document(raw.name, meta={"relations": [list(r) for r in raw.relations]})
-    parsed = _nlp()(raw.text)
+    rows = _sentence_rows(raw.name, raw.text, tuple(raw.mentions), ner_label, bio)
+    for row in rows:
+        doc.sentences.append(Sentence(**{k: list(v) if isinstance(v, list) else v for k, v in row.items()}))
+    return doc
+
+
+@lru_cache(maxsize=64)
+def _sentence_rows(name: str, text: str, mentions: tuple, ner_label: str | None, bio: bool) -> list[dict]:
+    rows = []
+    parsed = _nlp()(text)
     for position, sent in enumerate(s for s in parsed.sents if not all(t.is_space for t in s)):
         tokens = [t for t in sent if not t.is_space]
         start = tokens[0].idx
@@ -50,18 +59,18 @@ def build_document(raw: RawDocument, *, ner_label: str | None = None, bio: bool 
         types: list[str | None] = [None] * n
         cids: list[str | None] = [None] * n
         ner = ["O"] * n
-        for m_start, m_end, m_type, m_cid in raw.mentions:
+        for m_start, m_end, m_type, m_cid in mentions:
             inside = [i for i, t in enumerate(tokens) if t.idx < m_end and t.idx + len(t.text) > m_start]
             for k, i in enumerate(inside):
                 if ner_label is None:
                     types[i], cids[i] = m_type, m_cid
                 else:
                     ner[i] = (("B-" if k == 0 else "I-") if bio else "") + ner_label
-        doc.sentences.append(
-            Sentence(
+        rows.append(
+            dict(
                 position=position,
-                stable_id=sentence_stable_id(raw.name, start, end),
-                text=raw.text[start:end],
+                stable_id=sentence_stable_id(name, start, end),
+                text=text[start:end],
                 words=words,
                 char_offsets=[t.idx - start for t in tokens],
                 abs_char_offsets=[t.idx for t in tokens],
@@ -74,7 +83,12 @@ def build_document(raw: RawDocument, *, ner_label: str | None = None, bio: bool 
                 entity_types=types,
             )
         )
-    return doc
+    return rows
+
+
+@lru_cache(maxsize=8)
+def _cdr_raw(shared_data: Path, limit: int) -> list[RawDocument]:
+    return read_pubtator(shared_data / "cdr" / "CDR_TrainingSet.PubTator.txt", limit)
 
 
 def read_pubtator(path: Path, limit: int) -> list[RawDocument]:
@@ -110,11 +124,17 @@ def read_pubtator(path: Path, limit: int) -> list[RawDocument]:
 
 
 def cdr_documents(shared_data: Path, limit: int = 5) -> list[Document]:
-    raws = read_pubtator(shared_data / "cdr" / "CDR_TrainingSet.PubTator.txt", limit)
+    raws = _cdr_raw(shared_data, limit)
     return [build_document(r) for r in raws]
 
 
 def spouse_documents(shared_data: Path, doc_ids: Sequence[str], *, bio: bool = False) -> list[Document]:
+    raws = _spouse_raw(shared_data, tuple(doc_ids))
+    return [build_document(r, ner_label="PERSON", bio=bio) for r in raws]
+
+
+@lru_cache(maxsize=8)
+def _spouse_raw(shared_data: Path, doc_ids: tuple[str, ...]) -> list[RawDocument]:
     wanted = set(doc_ids)
     texts = {}
     with open(shared_data / "spouse" / "articles.jsonl", encoding="utf-8") as f:
@@ -129,4 +149,4 @@ def spouse_documents(shared_data: Path, doc_ids: Sequence[str], *, bio: bool = F
             doc_id, start, end, _text = line.rstrip("\n").split("\t")
             if doc_id in wanted:
                 mentions[doc_id].append((int(start), int(end), "PERSON", ""))
-    return [build_document(RawDocument(d, texts[d], mentions[d]), ner_label="PERSON", bio=bio) for d in doc_ids]
+    return [RawDocument(d, texts[d], mentions[d]) for d in doc_ids]
