@@ -1,0 +1,13 @@
+"""The generative label model (data programming) and its dependency types."""
+
+from snorkel_ie.learning.generative.dependencies import DEP_EXCLUSIVE, DEP_FIXING, DEP_REINFORCING, DEP_SIMILAR
+from snorkel_ie.learning.generative.model import GenerativeModel, GenerativeModelWeights
+
+__all__ = [
+    "DEP_EXCLUSIVE",
+    "DEP_FIXING",
+    "DEP_REINFORCING",
+    "DEP_SIMILAR",
+    "GenerativeModel",
+    "GenerativeModelWeights",
+]

@@ -1,0 +1,471 @@
+"""The generative label model of data programming (Snorkel 0.7's ``GenerativeModel``).
+
+Examples
+--------
+>>> from snorkel_ie.learning.generative.synthetic import make_independent
+>>> L, y = make_independent(2000, [0.9, 0.8, 0.7], [0.5, 0.5, 0.5], seed=0)
+>>> model = GenerativeModel()
+>>> model.train(L)
+>>> model.marginals(L).shape
+(2000,)
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from snorkel_ie.errors import ConvergenceWarning, ModelError, NotFittedError
+from snorkel_ie.learning.generative.dependencies import (
+    DEP_EXCLUSIVE,
+    DEP_FIXING,
+    DEP_REINFORCING,
+    DEP_SIMILAR,
+    Dependency,
+)
+from snorkel_ie.learning.generative.factor_graph import FactorGraph, build_factor_graph
+from snorkel_ie.learning.generative.training import (
+    LabelData,
+    LearnSettings,
+    class_offsets,
+    compute_posterior,
+    lf_views,
+    train_weights,
+)
+from snorkel_ie.learning.generative.validation import check_deps, infer_cardinality, to_label_data
+from snorkel_ie.learning.utils import (
+    as_label_vector,
+    binary_scores,
+    categorical_accuracy,
+    predictions_from_marginals,
+    print_binary_report,
+)
+
+__all__ = ["GenerativeModel", "GenerativeModelWeights"]
+
+_FORMAT_VERSION = 1
+
+
+@dataclass
+class GenerativeModelWeights:
+    """Learned weights, as Snorkel 0.7's ``gen_model.weights``.
+
+    ``lf_accuracy`` holds the learned accuracy weights (the fixed LF-prior weights are in
+    ``lf_prior``; a vote's effective log-potential is their sum). Dependency weights are
+    dense ``(n_lfs, n_lfs)`` matrices indexed ``[j, k]`` for a dependency ``(j, k, type)``.
+    ``class_prior`` is one signed weight for a binary model and ``k`` weights otherwise.
+    """
+
+    lf_accuracy: np.ndarray
+    lf_prior: np.ndarray
+    lf_propensity: np.ndarray
+    lf_class_propensity: np.ndarray
+    dep_similar: np.ndarray
+    dep_fixing: np.ndarray
+    dep_reinforcing: np.ndarray
+    dep_exclusive: np.ndarray
+    class_prior: np.ndarray = field(default_factory=lambda: np.zeros(1))
+
+
+class GenerativeModel:
+    """A factor graph over the latent class and the LF outputs, fit without gold labels.
+
+    Parameters
+    ----------
+    class_prior
+        Learn a prior over classes (otherwise classes are a priori equally likely).
+    lf_prior
+        Add a fixed-weight accuracy factor per LF (``LF_acc_prior_weights`` at ``train``).
+    lf_propensity
+        Model how often each LF votes. When ``False`` (the default) abstentions are taken
+        as observed: the model explains the values of the votes given which LFs voted,
+        which gives the same accuracy estimates for independent LFs at lower cost.
+    lf_class_propensity
+        Let an LF's propensity to vote depend on the class (binary models only).
+    seed
+        Seed of the Gibbs sampler (used when dependencies are given); a seed reproduces
+        a run to the bit.
+    cardinality
+        Number of classes; ``None`` infers it from the votes at ``train`` (``-1``/``+1``
+        means binary, ``1..k`` with ``k > 2`` categorical).
+    """
+
+    def __init__(
+        self,
+        class_prior: bool = False,
+        lf_prior: bool = False,
+        lf_propensity: bool = False,
+        lf_class_propensity: bool = False,
+        seed: int = 271828,
+        cardinality: int | None = None,
+    ):
+        self.class_prior = class_prior
+        self.lf_prior = lf_prior
+        self.lf_propensity = lf_propensity
+        self.lf_class_propensity = lf_class_propensity
+        self.seed = seed
+        self.cardinality = cardinality
+        self.graph_: FactorGraph | None = None
+        self.weight_vector_: np.ndarray | None = None
+        self.deps_: list[Dependency] = []
+        self.signed_: bool = True
+        self.lf_names_: list[str] | None = None
+        self.coverage_: np.ndarray | None = None
+        self.epochs_run_: int = 0
+        self.loss_history_: list[float] = []
+
+    # ------------------------------------------------------------------ training
+    def train(
+        self,
+        L: Any,
+        deps: Any = (),
+        LF_acc_prior_weights: Any = None,
+        LF_acc_prior_weight_default: float = 1.0,
+        labels: Any = None,
+        label_prior_weight: float = 5.0,
+        init_acc: float = 1.0,
+        init_deps: float = 0.0,
+        epochs: int = 300,
+        step_size: float | None = None,
+        decay: float = 1.0,
+        reg_param: float = 1e-6,
+        reg_type: int = 2,
+        burn_in: int = 10,
+        threads: int = 1,
+        verbose: bool = False,
+        candidate_ranges: Any = None,
+    ) -> None:
+        """Learn the weights from the label matrix ``L`` (candidates x LFs).
+
+        Parameters
+        ----------
+        L
+            scipy sparse matrix or ndarray of votes (binary ``-1``/``+1``, categorical
+            ``1..k``; ``0`` abstains).
+        deps
+            ``(j, k, dep_type)`` dependencies between LF columns (see ``dependencies``).
+        LF_acc_prior_weights, LF_acc_prior_weight_default
+            Fixed LF-prior weights (one per LF), used when ``lf_prior`` is set or the
+            weights are given.
+        labels, label_prior_weight
+            Known labels per candidate (``0`` unknown), tied to the class by a fixed factor.
+        init_acc, init_deps
+            Initial accuracy and dependency weights; ``init_acc > 0`` says "LFs are better
+            than random" and picks the right one of the two symmetric solutions.
+        epochs
+            Maximum number of epochs; without dependencies every update is exact and
+            training stops once the largest step falls below ``1e-6``.
+        step_size
+            Per-candidate step in Snorkel 0.7's units (``None`` = ``0.1 / n``, the value
+            0.7's notebooks pass); the epoch learning rate is ``10 * step_size * n``.
+        decay
+            Factor applied to the learning rate after every epoch.
+        reg_param, reg_type
+            Penalty strength per candidate and its type (2 = L2, 1 = L1 by truncated gradient).
+        burn_in
+            Gibbs sweeps before the first free-phase estimate (dependencies only).
+        threads
+            Threads of the numba kernels; results are identical for any number of threads.
+        verbose
+            Show a progress bar with the epoch and the mean log-likelihood.
+        candidate_ranges
+            Per candidate, its number of classes or the list of its possible values;
+            votes index the range (``1..size``). Makes the model categorical.
+        """
+        self._check_hyper(epochs, step_size, decay, reg_param, reg_type, burn_in, threads)
+        data = self._prepare(L, candidate_ranges, labels)
+        self.deps_ = check_deps(deps, data.n_lfs)
+        if self.deps_ and data.row_card.shape[0]:
+            raise ModelError("dependencies cannot be combined with candidate_ranges")
+        prior = self._prior_weights(LF_acc_prior_weights, LF_acc_prior_weight_default, data.n_lfs)
+        self.graph_ = build_factor_graph(
+            data.n_lfs,
+            data.k_max,
+            deps=self.deps_,
+            class_prior=self.class_prior,
+            lf_prior_weights=prior,
+            lf_propensity=self.lf_propensity,
+            lf_class_propensity=self.lf_class_propensity,
+            init_acc=init_acc,
+            init_deps=init_deps,
+        )
+        lr = 1.0 if step_size is None else 10.0 * step_size * data.n_rows
+        settings = LearnSettings(
+            epochs=epochs, learning_rate=lr, decay=decay, reg_param=reg_param, reg_type=reg_type,
+            burn_in=burn_in, seed=self.seed, threads=threads, label_weight=label_prior_weight,
+        )  # fmt: skip
+        self.label_prior_weight_ = label_prior_weight
+        with _progress(verbose, epochs) as callback:
+            w, self.epochs_run_, self.loss_history_ = train_weights(self.graph_, data, settings, callback=callback)
+        self.weight_vector_ = w
+        self.coverage_ = data.col_counts / data.n_rows
+        self._warn_convergence(data)
+
+    @staticmethod
+    def _check_hyper(epochs, step_size, decay, reg_param, reg_type, burn_in, threads) -> None:
+        if int(epochs) < 1:
+            raise ModelError(f"epochs must be at least 1, got {epochs}")
+        if step_size is not None and not (np.isfinite(step_size) and step_size > 0):
+            raise ModelError(f"step_size must be a positive number or None, got {step_size}")
+        if not (0 < decay <= 1):
+            raise ModelError(f"decay must lie in (0, 1], got {decay}")
+        if reg_param < 0 or reg_type not in (1, 2):
+            raise ModelError(f"reg_param must be >= 0 and reg_type 1 or 2, got {reg_param}, {reg_type}")
+        if burn_in < 0 or threads < 1:
+            raise ModelError(f"burn_in must be >= 0 and threads >= 1, got {burn_in}, {threads}")
+
+    def _prepare(self, L: Any, candidate_ranges: Any, labels: Any) -> LabelData:
+        names = getattr(L, "lf_names", None)
+        self.lf_names_ = [str(x) for x in names] if names is not None else None
+        k, signed = self.cardinality, True
+        if k is None:
+            from snorkel_ie.learning.generative.validation import _as_csr
+
+            k, signed = infer_cardinality(_as_csr(L).data)
+        else:
+            signed = k == 2
+        if candidate_ranges is not None:
+            signed = False
+            if self.cardinality is None:
+                sizes = [int(r) if isinstance(r, int | np.integer) else len(r) for r in candidate_ranges]
+                k = max([k, *sizes]) if sizes else k
+        if k < 2:
+            raise ModelError(f"cardinality must be at least 2, got {k}")
+        if not signed and self.lf_class_propensity:
+            raise ModelError("lf_class_propensity is defined for binary models only")
+        self.signed_ = signed
+        self.k_ = int(k)
+        return to_label_data(L, cardinality=self.k_, signed=signed, candidate_ranges=candidate_ranges, labels=labels)
+
+    def _prior_weights(self, given: Any, default: float, m: int) -> np.ndarray | None:
+        if given is None:
+            return np.full(m, float(default)) if self.lf_prior else None
+        arr = np.asarray(given, dtype=np.float64).ravel()
+        if arr.shape[0] != m or not np.all(np.isfinite(arr)):
+            raise ModelError(f"LF_acc_prior_weights must hold {m} finite numbers, got {arr.shape[0]}")
+        return arr
+
+    def _warn_convergence(self, data: LabelData) -> None:
+        w = self.weight_vector_
+        g = self.graph_
+        learn = ~g.weight_fixed
+        if not np.all(np.isfinite(w)) or np.max(np.abs(w[learn]), initial=0.0) > 20.0:
+            warnings.warn(
+                "weights diverged (|w| > 20 or not finite): an LF may be perfectly (anti-)correlated with the "
+                "others; raise reg_param or lower step_size",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        lay = g.layout
+        voting = np.zeros(lay.size, dtype=bool)
+        voting[lay.acc : lay.acc + lay.n_lfs] = data.col_counts > 0
+        moved = np.abs(w - g.weight_value) > 1e-8
+        if np.any(learn & voting) and not np.any(moved & learn):
+            warnings.warn(
+                "no weight moved from its initial value; raise step_size or epochs",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    # ------------------------------------------------------------------ inference
+    def _check_fitted(self) -> None:
+        if self.weight_vector_ is None or self.graph_ is None:
+            raise NotFittedError("the generative model is not trained; call train(L) first")
+
+    def _posterior(self, L: Any, candidate_ranges: Any = None) -> np.ndarray:
+        self._check_fitted()
+        data = to_label_data(
+            L, cardinality=self.k_, signed=self.signed_, n_lfs=self.graph_.layout.n_lfs,
+            candidate_ranges=candidate_ranges, warn_empty_columns=False,
+        )  # fmt: skip
+        return compute_posterior(self.graph_, self.weight_vector_, data)
+
+    def marginals(self, L: Any, *, candidate_ranges: Any = None) -> np.ndarray:
+        """``P(y = +1)`` per candidate for a binary model, ``(n, k)`` class probabilities otherwise."""
+        post = self._posterior(L, candidate_ranges)
+        return post[:, 1].copy() if self.signed_ else post
+
+    def predictions(self, L: Any, *, b: float = 0.5, tie: int = -1, candidate_ranges: Any = None) -> np.ndarray:
+        """Hard labels: ``+1`` where ``P(y=+1) > b``, ``-1`` below, ``tie`` at ``b``; arg-max class (``1..k``) otherwise."""
+        return predictions_from_marginals(self.marginals(L, candidate_ranges=candidate_ranges), b=b, tie=tie)
+
+    def score(self, L: Any, L_gold: Any, *, b: float = 0.5, display: bool = True) -> tuple[float, float, float]:
+        """Precision, recall and F1 against gold (``0`` = unknown, ignored).
+
+        For a categorical model every candidate gets one class, so micro precision, recall
+        and F1 all equal the accuracy, which is what is returned (three times).
+        """
+        pred = self.predictions(L, b=b)
+        gold = as_label_vector(L_gold)
+        if not self.signed_:
+            acc = categorical_accuracy(pred, gold)
+            if display:
+                print(f"Accuracy: {acc:.3f} ({int(np.sum(gold != 0))} candidates with gold)")
+            return acc, acc, acc
+        scores = binary_scores(pred, gold)
+        if display:
+            print_binary_report(scores, title="Generative model scores", b=b)
+        tp, fp, _, fn = scores
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+    def error_analysis(self, session: Any, L: Any, L_gold: Any, *, b: float = 0.5, display: bool = True):
+        """Split candidates with known gold into (tp, fp, tn, fn) sets, fetched with ``L.get_candidate``."""
+        if not self.signed_:
+            raise ModelError("error_analysis is defined for binary models")
+        pred = self.predictions(L, b=b)
+        gold = as_label_vector(L_gold)
+        if display:
+            print_binary_report(binary_scores(pred, gold), title="Error analysis", b=b)
+        sets: tuple[set, set, set, set] = (set(), set(), set(), set())
+        for i in np.flatnonzero(gold != 0):
+            pos, right = pred[i] == 1, pred[i] == gold[i]
+            idx = (0 if right else 1) if pos else (2 if right else 3)
+            sets[idx].add(L.get_candidate(session, int(i)))
+        return sets
+
+    # ------------------------------------------------------------------ inspection
+    @property
+    def weights(self) -> GenerativeModelWeights:
+        """The learned weights (see :class:`GenerativeModelWeights`)."""
+        self._check_fitted()
+        w, lay = self.weight_vector_, self.graph_.layout
+        m = lay.n_lfs
+        deps = {t: np.zeros((m, m)) for t in (DEP_SIMILAR, DEP_FIXING, DEP_REINFORCING, DEP_EXCLUSIVE)}
+        for d, (j, k, t) in enumerate(self.deps_):
+            deps[t][j, k] = w[lay.dep + d]
+        return GenerativeModelWeights(
+            lf_accuracy=w[lay.acc : lay.acc + m].copy(),
+            lf_prior=w[lay.prior : lay.prior + m].copy(),
+            lf_propensity=w[lay.prop : lay.prop + m].copy(),
+            lf_class_propensity=w[lay.cprop : lay.cprop + m].copy(),
+            dep_similar=deps[DEP_SIMILAR],
+            dep_fixing=deps[DEP_FIXING],
+            dep_reinforcing=deps[DEP_REINFORCING],
+            dep_exclusive=deps[DEP_EXCLUSIVE],
+            class_prior=w[: lay.n_class].copy(),
+        )
+
+    def learned_lf_stats(self) -> pd.DataFrame:
+        """Accuracy, coverage, precision and recall of each LF implied by the learned weights.
+
+        Computed in closed form under the model without its dependency factors: Accuracy is
+        P(vote = y | vote), Coverage P(vote) (the training coverage when propensities are not
+        modelled), Precision P(y = +1 | vote = +1) and Recall P(vote = +1 | y = +1) for a
+        binary model; for a categorical one Precision is the accuracy and Recall
+        P(vote = y) averaged over classes.
+        """
+        self._check_fitted()
+        w, g = self.weight_vector_, self.graph_
+        acc, prop, cprop, *_ = lf_views(g, w)
+        k = self.k_
+        theta = class_offsets(g, w)[:k]
+        correct = 1.0 / (1.0 + (k - 1) * np.exp(-2.0 * acc))  # P(vote = y | vote, y)
+        if self.lf_propensity:
+            sy = np.array([-1.0, 1.0]) if k == 2 else np.zeros(k)
+            u = prop[:, None] + cprop[:, None] * sy[None, :] + np.logaddexp(acc, np.log(k - 1) - acc)[:, None]
+            pvote = 1.0 / (1.0 + np.exp(-u))  # (m, k)
+            log_pi = theta + np.sum(np.log1p(np.exp(u)), axis=0)
+        else:
+            pvote = np.repeat(self.coverage_[:, None], k, axis=1)
+            log_pi = theta.copy()
+        pi = np.exp(log_pi - log_pi.max())
+        pi /= pi.sum()
+        coverage = pvote @ pi
+        accuracy = (pvote * correct[:, None]) @ pi / np.maximum(coverage, 1e-300)
+        if self.signed_:
+            pos_right = pi[1] * pvote[:, 1] * correct
+            neg_wrong = pi[0] * pvote[:, 0] * (1.0 - correct)
+            precision = pos_right / np.maximum(pos_right + neg_wrong, 1e-300)
+            recall = pvote[:, 1] * correct
+        else:
+            precision = accuracy
+            recall = (pvote * correct[:, None]).mean(axis=1)
+        index = self.lf_names_ if self.lf_names_ is not None else range(g.layout.n_lfs)
+        return pd.DataFrame(
+            {"Accuracy": accuracy, "Coverage": coverage, "Precision": precision, "Recall": recall}, index=index
+        )
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | Path) -> None:
+        """Write the model to ``path.npz`` (arrays) and ``path.json`` (settings); no pickled code."""
+        self._check_fitted()
+        base = Path(path).with_suffix("") if Path(path).suffix in (".npz", ".json") else Path(path)
+        g = self.graph_
+        arrays = {name: getattr(g, name) for name in _GRAPH_ARRAYS}
+        np.savez(base.with_name(base.name + ".npz"), weight_vector=self.weight_vector_, coverage=self.coverage_, **arrays)
+        meta = {
+            "format_version": _FORMAT_VERSION,
+            "params": {k: getattr(self, k) for k in _PARAMS},
+            "k": self.k_,
+            "signed": self.signed_,
+            "n_lfs": g.layout.n_lfs,
+            "deps": [list(d) for d in self.deps_],
+            "lf_names": self.lf_names_,
+            "label_prior_weight": self.label_prior_weight_,
+            "epochs_run": self.epochs_run_,
+        }
+        base.with_name(base.name + ".json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+
+    def load(self, path: str | Path) -> GenerativeModel:
+        """Load a model written by :meth:`save` into this instance (and return it)."""
+        base = Path(path).with_suffix("") if Path(path).suffix in (".npz", ".json") else Path(path)
+        try:
+            meta = json.loads(base.with_name(base.name + ".json").read_text(encoding="utf-8"))
+            arrays = np.load(base.with_name(base.name + ".npz"), allow_pickle=False)
+        except (OSError, ValueError) as err:
+            raise ModelError(f"cannot load a generative model from {base}(.json/.npz): {err}") from err
+        if meta.get("format_version") != _FORMAT_VERSION:
+            raise ModelError(f"{base}.json has format version {meta.get('format_version')}, expected {_FORMAT_VERSION}")
+        for k, v in meta["params"].items():
+            setattr(self, k, v)
+        from snorkel_ie.learning.generative.factor_graph import WeightLayout
+
+        self.k_, self.signed_ = int(meta["k"]), bool(meta["signed"])
+        self.deps_ = [tuple(d) for d in meta["deps"]]
+        self.lf_names_ = meta["lf_names"]
+        self.label_prior_weight_ = meta["label_prior_weight"]
+        self.epochs_run_ = meta["epochs_run"]
+        layout = WeightLayout(self.k_, int(meta["n_lfs"]), len(self.deps_))
+        self.graph_ = FactorGraph(layout=layout, **{name: arrays[name] for name in _GRAPH_ARRAYS})
+        self.weight_vector_ = arrays["weight_vector"]
+        self.coverage_ = arrays["coverage"]
+        return self
+
+
+_PARAMS = ("class_prior", "lf_prior", "lf_propensity", "lf_class_propensity", "seed", "cardinality")
+_GRAPH_ARRAYS = (
+    "weight_value", "weight_fixed", "var_cardinality", "factor_type", "factor_weight", "factor_param",
+    "factor_vars", "var_factor_indptr", "var_factor_ids", "dep_factors",
+)  # fmt: skip
+
+
+class _progress:
+    """Context manager giving a tqdm-backed ``callback(epoch, loglik)`` when verbose, else None."""
+
+    def __init__(self, verbose: bool, epochs: int):
+        self.verbose, self.epochs, self.bar = verbose, epochs, None
+
+    def __enter__(self):
+        if not self.verbose:
+            return None
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=self.epochs, desc="generative model", unit="epoch")
+
+        def callback(epoch: int, loglik: float) -> None:
+            self.bar.update(1)
+            self.bar.set_postfix(loglik=f"{loglik:.5f}")
+
+        return callback
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()

@@ -1,0 +1,299 @@
+"""Learning the factor-graph weights: SGD interleaved with Gibbs sampling, Rao-Blackwellised.
+
+Each epoch computes, for every weight, the difference between its factor's expectation
+with the LF outputs clamped to the label matrix (*clamped* phase) and in the free model
+(*free* phase), and moves the weight along it, as in the data programming paper. The
+expectations are computed exactly wherever they have a closed form:
+
+* clamped phase: ``P(Y | votes)`` is exact for every row (the class is the only latent
+  variable), so no latent label is ever sampled;
+* free phase without dependencies: the LF outputs are independent given ``Y``, so every
+  factor's expectation is exact (per row when abstentions are treated as observed, per
+  group of identical rows when LF propensities are modelled);
+* free phase with dependencies: a persistent Gibbs chain over ``(Y, LF outputs)`` on at
+  most ``max_particles`` rows, one sweep per epoch after ``burn_in`` sweeps, with ``Y``
+  Rao-Blackwellised.
+
+Each step is preconditioned by the free-phase variance of the factor (the diagonal of the
+complete-data Fisher information, so a unit step is an EM-gradient step) and smoothed by
+heavy-ball momentum. ``step_size`` keeps Snorkel 0.7's per-candidate units: the epoch's
+learning rate is ``10 * step_size * n``, so 0.7 notebooks' ``0.1 / n`` is a rate of 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from snorkel_ie.learning.generative import _gibbs
+from snorkel_ie.learning.generative.factor_graph import (
+    FT_DEP_EXCLUSIVE,
+    FT_DEP_FIXING,
+    FT_DEP_REINFORCING,
+    FT_DEP_SIMILAR,
+    FT_LF_PROPENSITY,
+    FactorGraph,
+)
+
+__all__ = ["LabelData", "LearnSettings", "class_offsets", "compute_posterior", "lf_views", "train_weights"]
+
+_DEP_FT = (FT_DEP_SIMILAR, FT_DEP_FIXING, FT_DEP_REINFORCING, FT_DEP_EXCLUSIVE)
+
+
+@dataclass
+class LabelData:
+    """A validated label matrix in the kernels' encoding (votes ``1..k``, CSR, no explicit zeros).
+
+    ``row_card`` and ``row_label`` are empty arrays when every row has cardinality
+    ``k_max`` and no row carries a known label.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    n_rows: int
+    n_lfs: int
+    k_max: int
+    row_card: np.ndarray
+    row_label: np.ndarray
+
+    @property
+    def col_counts(self) -> np.ndarray:
+        return np.bincount(self.indices, minlength=self.n_lfs).astype(np.float64)
+
+
+@dataclass
+class LearnSettings:
+    """Hyper-parameters of :func:`train_weights` (validated by the model)."""
+
+    epochs: int
+    learning_rate: float
+    decay: float
+    reg_param: float
+    reg_type: int
+    burn_in: int
+    seed: int
+    threads: int
+    label_weight: float
+    momentum: float = 0.0
+    tol: float = 1e-6
+    max_particles: int = 4000
+
+
+def class_offsets(graph: FactorGraph, w: np.ndarray) -> np.ndarray:
+    """Per-class log-potential of the class prior, ``(k,)``."""
+    lay = graph.layout
+    if lay.cardinality == 2:
+        return np.array([-w[0], w[0]])
+    return w[: lay.n_class].copy()
+
+
+def lf_views(graph: FactorGraph, w: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per-LF arrays used by the exact kernels.
+
+    Returns
+    -------
+    acc, prop, cprop, dep_t, dep_j, dep_k, dep_w
+        Effective accuracy weights (learned plus fixed LF prior), propensity and class
+        propensity weights, and the dependency factors (type, 0-based LFs, weight).
+    """
+    lay = graph.layout
+    m = lay.n_lfs
+    acc = w[lay.acc : lay.acc + m] + w[lay.prior : lay.prior + m]
+    prop = w[lay.prop : lay.prop + m].copy()
+    cprop = w[lay.cprop : lay.cprop + m].copy()
+    f = graph.dep_factors
+    dep_t = graph.factor_type[f].astype(np.int64)
+    dep_j = graph.factor_vars[f, 1] - 1
+    dep_k = graph.factor_vars[f, 2] - 1
+    dep_w = w[graph.factor_weight[f]]
+    return acc, prop, cprop, dep_t, dep_j, dep_k, dep_w
+
+
+def _offs(graph: FactorGraph) -> np.ndarray:
+    lay = graph.layout
+    return np.array([lay.n_class, lay.acc, lay.prop, lay.cprop, lay.dep], dtype=np.int64)
+
+
+def compute_posterior(graph: FactorGraph, w: np.ndarray, data: LabelData, label_weight: float = 0.0) -> np.ndarray:
+    """Exact ``P(Y | votes)`` for every row, ``(n, k_max)``."""
+    acc, _, cprop, dep_t, dep_j, dep_k, dep_w = lf_views(graph, w)
+    theta = np.zeros(data.k_max)
+    th = class_offsets(graph, w)
+    theta[: th.shape[0]] = th
+    out = np.empty((data.n_rows, data.k_max))
+    _gibbs.posterior(
+        data.indptr, data.indices, data.data, data.row_card, data.k_max, data.row_label, label_weight,
+        theta, acc, cprop, dep_t, dep_j, dep_k, dep_w, out,
+    )  # fmt: skip
+    return out
+
+
+def _groups(data: LabelData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    card = data.row_card if data.row_card.shape[0] else np.full(data.n_rows, data.k_max, dtype=np.int64)
+    label = data.row_label if data.row_label.shape[0] else np.zeros(data.n_rows, dtype=np.int64)
+    keys, counts = np.unique(np.stack([card, label]), axis=1, return_counts=True)
+    return keys[0].copy(), keys[1].copy(), counts.astype(np.float64)
+
+
+class _GibbsChain:
+    """Persistent free chain over a deterministic subset of rows (one particle per row)."""
+
+    def __init__(self, graph: FactorGraph, data: LabelData, settings: LearnSettings, model_abstain: bool):
+        n_p = min(data.n_rows, settings.max_particles)
+        rows = (np.arange(n_p, dtype=np.int64) * data.n_rows) // n_p
+        self.scale = data.n_rows / n_p
+        lam = np.zeros((n_p, data.n_lfs), dtype=np.int64)
+        for p, i in enumerate(rows):
+            lo, hi = data.indptr[i], data.indptr[i + 1]
+            lam[p, data.indices[lo:hi]] = data.data[lo:hi]
+        self.lam = lam
+        self.mode = np.full(lam.shape, 2, dtype=np.int8) if model_abstain else (lam != 0).astype(np.int8)
+        self.card = data.row_card[rows] if data.row_card.shape[0] else np.full(n_p, data.k_max, dtype=np.int64)
+        self.label = data.row_label[rows] if data.row_label.shape[0] else np.zeros(n_p, dtype=np.int64)
+        self.y = np.ones(n_p, dtype=np.int64)
+        self.states = _gibbs.seed_states(settings.seed, n_p)
+        self.pending_burn_in = settings.burn_in
+        self.graph = graph
+
+    def stats(self, w: np.ndarray, label_weight: float, n_stats: int) -> tuple[np.ndarray, np.ndarray]:
+        g = self.graph
+        sweeps = 1 + self.pending_burn_in
+        mean, mean_sq = _gibbs.gibbs_free_stats(
+            sweeps, self.pending_burn_in, self.y, self.lam, self.mode, self.card, self.label, label_weight, w,
+            g.factor_type, g.factor_weight, g.factor_param, g.factor_vars, g.var_factor_indptr, g.var_factor_ids,
+            self.states, n_stats,
+        )  # fmt: skip
+        self.pending_burn_in = 0
+        free = self.scale * mean.sum(axis=0)
+        n_tot = self.scale * mean.shape[0]
+        var = self.scale * mean_sq.sum(axis=0) - free**2 / n_tot
+        return free, np.maximum(var, 0.0)
+
+
+def _epoch(graph, w, data, settings, model_abstain, chain) -> tuple[np.ndarray, np.ndarray, float]:
+    """Gradient (clamped minus free, on the sum-over-rows scale), free variance and log-likelihood."""
+    acc, prop, cprop, dep_t, dep_j, dep_k, dep_w = lf_views(graph, w)
+    theta = np.zeros(data.k_max)
+    th = class_offsets(graph, w)
+    theta[: th.shape[0]] = th
+    S = graph.layout.size
+    free_local = chain is None and not model_abstain
+    cl, fr, fv, ll = _gibbs.epoch_stats(
+        data.indptr, data.indices, data.data, data.row_card, data.k_max, data.row_label, settings.label_weight,
+        theta, acc, cprop, dep_t, dep_j, dep_k, dep_w, _offs(graph), S, free_local,
+    )  # fmt: skip
+    if chain is not None:
+        fr, fv = chain.stats(w, settings.label_weight, S)
+        ll = np.nan
+    elif model_abstain:
+        card, label, counts = _groups(data)
+        theta_g = np.tile(theta, (card.shape[0], 1))
+        binary = data.k_max == 2 and data.row_card.shape[0] == 0
+        fr, fv, logz = _gibbs.free_stats_groups(
+            card, label, counts, settings.label_weight, theta_g, acc, prop, cprop, binary, _offs(graph), S
+        )
+        ll = ll + float(prop @ data.col_counts) - logz
+    return cl - fr, fv, ll
+
+
+def train_weights(
+    graph: FactorGraph,
+    data: LabelData,
+    settings: LearnSettings,
+    *,
+    callback: Callable[[int, float], None] | None = None,
+) -> tuple[np.ndarray, int, list[float]]:
+    """Fit the learnable weights of ``graph`` to ``data``.
+
+    Returns
+    -------
+    weights, epochs_run, history
+        The weight vector, the number of epochs run (fewer than ``settings.epochs`` when
+        the exact updates converged) and the per-epoch mean log-likelihood (NaN with
+        dependencies, whose free phase is sampled).
+    """
+    w = graph.weight_value.copy()
+    learn = ~graph.weight_fixed
+    model_abstain = bool(np.any(graph.factor_type == FT_LF_PROPENSITY))
+    has_deps = graph.dep_factors.shape[0] > 0
+    n = float(data.n_rows)
+    velocity = np.zeros_like(w)
+    history: list[float] = []
+    previous = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(settings.threads, numba.config.NUMBA_NUM_THREADS)))
+    try:
+        chain = _GibbsChain(graph, data, settings, model_abstain) if has_deps else None
+        profiled = _profiled_weights(graph, data) if model_abstain else None
+        if profiled is not None:
+            _profile_propensity(graph, w, data)
+        lr = settings.learning_rate
+        epoch = 0
+        for epoch in range(1, settings.epochs + 1):
+            grad, var, ll = _epoch(graph, w, data, settings, model_abstain, chain)
+            history.append(ll / n)
+            if callback is not None:
+                callback(epoch, ll / n)
+            step = _preconditioned_step(grad, var, w, n, settings)
+            step[~learn] = 0.0
+            if profiled is not None:
+                step[profiled] = 0.0
+            velocity = settings.momentum * velocity + step
+            w += np.clip(lr * velocity, -1.0, 1.0)
+            if settings.reg_type == 1 and settings.reg_param > 0:
+                shrink = lr * n * settings.reg_param / (var + 1e-9 * n + 1e-12)
+                w[learn] = np.sign(w[learn]) * np.maximum(np.abs(w[learn]) - shrink[learn], 0.0)
+            if profiled is not None:
+                _profile_propensity(graph, w, data)
+            lr *= settings.decay
+            if not has_deps and np.max(np.abs(step), initial=0.0) < settings.tol and epoch > 2:
+                break
+    finally:
+        numba.set_num_threads(previous)
+    return w, epoch, history
+
+
+def _preconditioned_step(grad: np.ndarray, var: np.ndarray, w: np.ndarray, n: float, s: LearnSettings) -> np.ndarray:
+    """Newton-like step: the gradient (with L2 penalty) over the free variance."""
+    denom = var + 1e-9 * n + 1e-12
+    if s.reg_type == 2 and s.reg_param > 0:
+        grad = grad - n * s.reg_param * w
+        denom = denom + n * s.reg_param
+    return grad / denom
+
+
+def _profile_propensity(graph: FactorGraph, w: np.ndarray, data: LabelData) -> None:
+    """Set each learnable propensity weight to its exact optimum given the accuracy weights.
+
+    Without class propensity and dependencies, P(LF j votes) is the same for every class,
+    ``sigmoid(p_j + log(e^a + (k-1) e^-a))``, so the maximum-likelihood ``p_j`` matches the
+    observed coverage exactly. This block-coordinate step decouples accuracy from coverage
+    (the two are strongly correlated under the diagonal preconditioner). Skipped when
+    class propensities, dependencies, labels or per-row cardinalities make the optimum
+    implicit (see :func:`_profiled_weights`).
+    """
+    lay = graph.layout
+    m = lay.n_lfs
+    learn = ~graph.weight_fixed[lay.prop : lay.prop + m]
+    cov = np.clip(data.col_counts / data.n_rows, 1e-6, 1 - 1e-6)
+    a = w[lay.acc : lay.acc + m] + w[lay.prior : lay.prior + m]
+    k = data.k_max
+    vlz = np.logaddexp(a, np.log(k - 1) - a)
+    target = np.log(cov) - np.log1p(-cov) - vlz
+    w[lay.prop : lay.prop + m][learn] = target[learn]
+
+
+def _profiled_weights(graph: FactorGraph, data: LabelData) -> np.ndarray | None:
+    """Mask of the propensity weights set exactly by :func:`_profile_propensity`, or None."""
+    lay = graph.layout
+    m = lay.n_lfs
+    if graph.dep_factors.shape[0] or data.row_card.shape[0] or data.row_label.shape[0]:
+        return None
+    if np.any(~graph.weight_fixed[lay.cprop : lay.cprop + m]):
+        return None
+    mask = np.zeros(lay.size, dtype=bool)
+    mask[lay.prop : lay.prop + m] = ~graph.weight_fixed[lay.prop : lay.prop + m]
+    return mask
