@@ -21,7 +21,9 @@ def make_preprocessor(path: str, fmt: str, *, encoding: str, max_docs: int | Non
         "pubtator": pp.PubTatorDocPreprocessor,
     }
     if fmt == "jsonl":
-        return pp.JSONLDocPreprocessor(path, id_field=id_field, text_field=text_field, encoding=encoding, max_docs=max_docs)
+        return pp.JSONLDocPreprocessor(
+            path, id_field=id_field, text_field=text_field, encoding=encoding, max_docs=max_docs
+        )
     if fmt not in readers:
         raise ConfigurationError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     return readers[fmt](path, encoding=encoding, max_docs=max_docs)
@@ -30,7 +32,9 @@ def make_preprocessor(path: str, fmt: str, *, encoding: str, max_docs: int | Non
 @click.command("parse")
 @click.argument("path", type=click.Path(exists=True))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="Input format.")
-@click.option("--db", "db_url", envvar="SNORKELDB", default=None, help="Database URL (default: $SNORKELDB, else ./snorkel.db).")
+@click.option(
+    "--db", "db_url", envvar="SNORKELDB", default=None, help="Database URL (default: $SNORKELDB, else ./snorkel.db)."
+)
 @click.option("--model", default="en_core_web_sm", show_default=True, help="spaCy pipeline, or 'blank:en'.")
 @click.option("--parallelism", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--max-docs", type=click.IntRange(min=0), default=None)

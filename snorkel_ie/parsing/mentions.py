@@ -31,7 +31,9 @@ class MentionSpan(NamedTuple):
     cid: str
 
 
-def mention_spans(session: Session, context: Document | Sentence, *, entity_type: str | None = None) -> list[MentionSpan]:
+def mention_spans(
+    session: Session, context: Document | Sentence, *, entity_type: str | None = None
+) -> list[MentionSpan]:
     """The pre-tagged mentions of a document or sentence, as stored spans, in text order.
 
     Parameters

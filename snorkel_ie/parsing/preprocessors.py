@@ -122,7 +122,7 @@ class DocPreprocessor:
         with open(path, encoding=self.encoding, newline="") as f:
             lineno = 0
             try:
-                for lineno, line in enumerate(f, 1):  # noqa: B007 - lineno is used after the loop
+                for lineno, line in enumerate(f, 1):
                     yield lineno, line.rstrip("\r\n")
             except UnicodeDecodeError as err:
                 raise ParseError(f"cannot decode as {self.encoding}: {err.reason}", str(path), lineno + 1) from err
@@ -177,8 +177,7 @@ class JSONLDocPreprocessor(DocPreprocessor):
             missing = [f for f in (self.id_field, self.text_field) if f not in obj]
             if missing:
                 raise ParseError(
-                    f"missing field(s) {missing}; the object has {sorted(obj)} "
-                    "(set id_field= / text_field= to match)",
+                    f"missing field(s) {missing}; the object has {sorted(obj)} (set id_field= / text_field= to match)",
                     str(path),
                     lineno,
                 )
@@ -206,7 +205,9 @@ class TextDocPreprocessor(DocPreprocessor):
 
 def _check_mention(text: str, m: Mention, expected: str | None, path: Path, lineno: int) -> None:
     if not 0 <= m.start < m.end <= len(text):
-        raise ParseError(f"mention offsets [{m.start}, {m.end}) outside the document (length {len(text)})", str(path), lineno)
+        raise ParseError(
+            f"mention offsets [{m.start}, {m.end}) outside the document (length {len(text)})", str(path), lineno
+        )
     if expected is not None and text[m.start : m.end] != expected:
         raise ParseError(
             f"mention text {expected!r} does not match the document text {text[m.start : m.end]!r} at [{m.start}, {m.end})",
@@ -263,9 +264,7 @@ class PubTatorDocPreprocessor(DocPreprocessor):
             raise ParseError(f"line of document {fields[0]} inside document {current.name}", str(path), lineno)
         if len(fields) >= 3 and fields[1].isdigit():
             if len(fields) not in (6, 7) or not fields[2].isdigit():
-                raise ParseError(
-                    "expected 'PMID<TAB>start<TAB>end<TAB>text<TAB>type<TAB>id(s)'", str(path), lineno
-                )
+                raise ParseError("expected 'PMID<TAB>start<TAB>end<TAB>text<TAB>type<TAB>id(s)'", str(path), lineno)
             m = Mention(int(fields[1]), int(fields[2]), fields[4], fields[5])
             _check_mention(current.text, m, fields[3], path, lineno)
             current.mentions.append(m)

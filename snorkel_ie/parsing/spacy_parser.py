@@ -16,6 +16,7 @@ merged, and a very long text is cut into pieces at whitespace outside any mentio
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
@@ -189,7 +190,11 @@ class Spacy:
         for k, (text, mentions) in enumerate(items):
             try:
                 for start, end in self._chunks(text, mentions):
-                    local = [Mention(m.start - start, m.end - start, m.type, m.cid) for m in mentions if start <= m.start < end]
+                    local = [
+                        Mention(m.start - start, m.end - start, m.type, m.cid)
+                        for m in mentions
+                        if start <= m.start < end
+                    ]
                     piece = text[start:end] if (start, end) != (0, len(text)) else text
                     docs.append(self._make_doc(piece, local))
                     pieces.append((k, start, piece, local))
@@ -307,7 +312,7 @@ def split_tokens(doc: Any, text: str, bounds: Sequence[int]) -> Any:
     words, spaces = [], []
     for k, (start, length, space) in enumerate(arr.tolist()):
         edges = [start, *sorted(cut_at.get(k, ())), start + length]
-        for lo, hi in zip(edges, edges[1:]):
+        for lo, hi in itertools.pairwise(edges):
             words.append(text[lo:hi])
             spaces.append(False)
         spaces[-1] = bool(space)
@@ -337,7 +342,7 @@ def _doc_rows(doc: Any, text: str, offset: int, mentions: Sequence[Mention]) -> 
             {
                 "position": position,
                 "text": text[lo:hi],
-                "words": [text[s:e] for s, e in zip(sent_starts, ends[a:b])],
+                "words": [text[s:e] for s, e in zip(sent_starts, ends[a:b], strict=True)],
                 "char_offsets": [s - lo for s in sent_starts],
                 "abs_char_offsets": [s + offset for s in sent_starts] if offset else sent_starts,
                 **tags.rows(a, b),
@@ -374,7 +379,7 @@ def _merge_for_mentions(
         if previous not in joined:
             cuts.append(k)
     cuts.append(len(sent_of))
-    return list(zip(cuts, cuts[1:]))
+    return list(itertools.pairwise(cuts))
 
 
 def _sentence_bounds(groups, starts, ends, mentions) -> list[tuple[int, int, int, int]]:

@@ -33,7 +33,9 @@ def test_pubtator_reads_text_mentions_and_relations() -> None:
 
 def test_pubtator_matches_bioc_on_the_same_documents(shared_data: Path) -> None:
     bioc = list(BioCXMLDocPreprocessor(shared_data / "cdr" / "CDR_DevelopmentSet.small.BioC.xml").records())
-    pubtator = list(PubTatorDocPreprocessor(shared_data / "cdr" / "CDR_DevelopmentSet.PubTator.txt", max_docs=12).records())
+    pubtator = list(
+        PubTatorDocPreprocessor(shared_data / "cdr" / "CDR_DevelopmentSet.PubTator.txt", max_docs=12).records()
+    )
     assert [r.name for r in bioc] == [r.name for r in pubtator]
     assert [r.text for r in bioc] == [r.text for r in pubtator]
     assert [r.meta["relations"] for r in bioc] == [r.meta["relations"] for r in pubtator]
@@ -96,7 +98,7 @@ def test_reader_malformed_input_names_file_and_line(tmp_path: Path, reader, cont
 
 
 def test_text_reader_reports_undecodable_line(tmp_path: Path) -> None:
-    (tmp_path / "a.txt").write_bytes("fine\nstill fine\n".encode() + b"\xff broken\n")
+    (tmp_path / "a.txt").write_bytes(b"fine\nstill fine\n" + b"\xff broken\n")
     with pytest.raises(ParseError) as info:
         list(TextDocPreprocessor(tmp_path).records())
     assert info.value.line == 3

