@@ -1,0 +1,140 @@
+"""Numba kernels against the pure-numpy enumeration reference on tiny graphs."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from snorkel_ie.learning.generative import _gibbs
+from snorkel_ie.learning.generative.dependencies import DEP_EXCLUSIVE, DEP_FIXING, DEP_REINFORCING, DEP_SIMILAR
+from snorkel_ie.learning.generative.factor_graph import build_factor_graph
+from snorkel_ie.learning.generative.training import (
+    LabelData,
+    _offs,
+    class_offsets,
+    compute_posterior,
+    lf_views,
+)
+from tests.learning.generative.reference import (
+    enumerate_states,
+    expectations_reference,
+    h_reference,
+    posterior_reference,
+)
+
+DEPS = [(0, 1, DEP_FIXING), (1, 2, DEP_REINFORCING), (0, 2, DEP_SIMILAR), (2, 3, DEP_EXCLUSIVE)]
+
+
+def _graph(k, *, deps=(), seed=0, **kw):
+    g = build_factor_graph(4, k, deps=deps, lf_prior_weights=np.full(4, 0.3), **kw)
+    rng = np.random.default_rng(seed)
+    g.weight_value = np.where(g.weight_fixed & (g.weight_value == 0), 0.0, rng.normal(0.3, 0.6, g.layout.size))
+    return g
+
+
+def _rows(k, n=40, seed=1):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, k + 1, size=(n, 4))
+
+
+def _data(rows, k):
+    indptr = np.concatenate([[0], np.cumsum((rows != 0).sum(axis=1))]).astype(np.int64)
+    r, c = np.nonzero(rows)
+    return LabelData(indptr, c.astype(np.int32), rows[r, c].astype(np.int16), rows.shape[0], 4, k,
+                     np.zeros(0, np.int64), np.zeros(0, np.int64))  # fmt: skip
+
+
+def _stats_args(g, data, w=None):
+    w = g.weight_value if w is None else w
+    acc, _, cprop, dep_t, dep_j, dep_k, dep_w = lf_views(g, w)
+    theta = class_offsets(g, w)
+    return (data.indptr, data.indices, data.data, data.row_card, data.k_max, data.row_label, 0.0, theta, acc, cprop,
+            dep_t, dep_j, dep_k, dep_w, _offs(g), g.layout.size)  # fmt: skip
+
+
+def test_factor_value_matches_reference_table():
+    for ft, param, y, l1, l2 in itertools.product(range(9), (-1, 1, 2, 3), range(1, 4), range(4), range(4)):
+        assert _gibbs.factor_value(ft, param, y, l1, l2) == h_reference(ft, param, y, l1, l2)
+
+
+@pytest.mark.parametrize(("k", "kw"), [(2, {"class_prior": True, "lf_class_propensity": True}), (3, {"class_prior": True})])
+def test_posterior_matches_enumeration(k, kw):
+    g = _graph(k, deps=DEPS, **kw)
+    rows = _rows(k)
+    post = compute_posterior(g, g.weight_value, _data(rows, k))
+    ref = np.array([posterior_reference(g, k, r) for r in rows])
+    np.testing.assert_allclose(post, ref, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(("k", "kw"), [(2, {"class_prior": True, "lf_class_propensity": True}), (3, {"class_prior": True})])
+def test_epoch_stats_clamped_and_free_match_enumeration(k, kw):
+    g = _graph(k, **kw)
+    rows = _rows(k)
+    cl, fr, fv, ll = _gibbs.epoch_stats(*_stats_args(g, _data(rows, k)), True)
+    ref_cl, ref_fr, ref_fv = 0.0, 0.0, 0.0
+    for r in rows:
+        m_cl, _ = expectations_reference(g, k, [[int(v)] for v in r])
+        m_fr, v_fr = expectations_reference(g, k, [[0] if v == 0 else list(range(1, k + 1)) for v in r])
+        ref_cl, ref_fr, ref_fv = ref_cl + m_cl, ref_fr + m_fr, ref_fv + v_fr
+    learn = ~g.weight_fixed
+    np.testing.assert_allclose(cl[learn], ref_cl[learn], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(fr[learn], ref_fr[learn], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(fv[learn], ref_fv[learn], rtol=1e-9, atol=1e-9)
+    # log-likelihood of the votes given who voted, by brute force
+    ref_ll = 0.0
+    for r in rows:
+        doms = [[0] if v == 0 else list(range(1, k + 1)) for v in r]
+        logp = np.array([lp for _, _, lp, _ in enumerate_states(g, k, doms)])
+        clamped = np.array([lp for _, _, lp, _ in enumerate_states(g, k, [[int(v)] for v in r])])
+        ref_ll += np.logaddexp.reduce(clamped) - np.logaddexp.reduce(logp)
+    assert ll == pytest.approx(ref_ll, rel=1e-9)
+
+
+def test_free_stats_groups_match_enumeration():
+    k = 2
+    g = _graph(k, class_prior=True, lf_propensity=True, lf_class_propensity=True)
+    acc, prop, cprop, *_ = lf_views(g, g.weight_value)
+    theta = class_offsets(g, g.weight_value)
+    fr, fv, logz = _gibbs.free_stats_groups(
+        np.array([2]), np.array([0]), np.array([5.0]), 0.0, theta[None, :], acc, prop, cprop, True, _offs(g),
+        g.layout.size,
+    )  # fmt: skip
+    mean, var = expectations_reference(g, k, [list(range(k + 1))] * 4)
+    lay = g.layout
+    learn = ~g.weight_fixed
+    np.testing.assert_allclose(fr[learn], 5 * mean[learn], rtol=1e-9)
+    not_acc = learn.copy()
+    not_acc[lay.acc : lay.acc + 4] = False  # the accuracy variance is conditional on voting by design
+    np.testing.assert_allclose(fv[not_acc], 5 * var[not_acc], rtol=1e-9)
+    all_logp = [lp for _, _, lp, _ in enumerate_states(g, k, [list(range(k + 1))] * 4)]
+    assert logz == pytest.approx(5 * np.logaddexp.reduce(all_logp), rel=1e-9)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("k", [2, 3])
+def test_gibbs_free_stats_converge_to_enumeration(k):
+    kw = {"lf_class_propensity": True} if k == 2 else {}
+    g = _graph(k, deps=DEPS, class_prior=True, lf_propensity=True, **kw)
+    n_p = 3000
+    lam = np.zeros((n_p, 4), dtype=np.int64)
+    mode = np.full((n_p, 4), 2, dtype=np.int8)
+    mean, _ = _gibbs.gibbs_free_stats(
+        60, 10, np.ones(n_p, dtype=np.int64), lam, mode, np.full(n_p, k, dtype=np.int64), np.zeros(n_p, np.int64),
+        0.0, g.weight_value, g.factor_type, g.factor_weight, g.factor_param, g.factor_vars, g.var_factor_indptr,
+        g.var_factor_ids, _gibbs.seed_states(7, n_p), g.layout.size,
+    )  # fmt: skip
+    ref, _ = expectations_reference(g, k, [list(range(k + 1))] * 4)
+    learn = ~g.weight_fixed
+    np.testing.assert_allclose(mean.mean(axis=0)[learn], ref[learn], atol=0.02)
+
+
+def test_rng_is_reproducible_and_uniform():
+    a = _gibbs.seed_states(3, 4)
+    b = _gibbs.seed_states(3, 4)
+    np.testing.assert_array_equal(a, b)
+    draws = np.array([_gibbs.next_uniform(a, 1) for _ in range(20000)])
+    assert draws.min() >= 0.0 and draws.max() < 1.0
+    assert abs(draws.mean() - 0.5) < 0.01
+    assert not np.array_equal(_gibbs.seed_states(3, 4), _gibbs.seed_states(4, 4))
