@@ -103,3 +103,19 @@ def test_search_without_training_labels_trains_on_x_only():
 def test_search_rejects_parameter_both_searched_and_fixed():
     with pytest.raises(ConfigurationError, match="both searched and fixed"):
         GridSearch(SparseLogisticRegression, {"lr": [0.1]}, None, model_hyperparams={"lr": 0.2})
+
+
+
+@pytest.mark.slow
+def test_grid_search_over_generative_model_trained_without_y():
+    from snorkel_ie.learning.generative.model import GenerativeModel
+    from snorkel_ie.learning.generative.synthetic import make_independent
+
+    acc = [0.9, 0.8, 0.75, 0.7, 0.85]
+    L, _ = make_independent(600, acc, 0.6, seed=0)
+    L_dev, y_dev = make_independent(300, acc, 0.6, seed=1)
+    grid = {"epochs": [50], "step_size": [1e-6, 1e-3]}
+    best, stats = GridSearch(GenerativeModel, grid, L, model_class_params={"seed": 3}).fit(L_dev, y_dev, verbose=False)
+    assert len(stats) == 2 and stats["F-1"].is_monotonic_decreasing
+    assert best.score(L_dev, y_dev, display=False)[2] == pytest.approx(stats.loc[0, "F-1"])
+    assert stats.loc[0, "F-1"] > 0.7
