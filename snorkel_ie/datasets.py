@@ -1,0 +1,87 @@
+"""Small loaders of the public, gold-labelled data sets used by tests, tutorials and benchmarks.
+
+Examples
+--------
+>>> ds = load_crowd_weather()  # doctest: +SKIP
+>>> ds.L.shape, ds.cardinality
+((1000, 102), 5)
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from snorkel_ie.errors import ParseError
+
+__all__ = ["CROWD_WEATHER_CLASSES", "CrowdDataset", "default_data_dir", "load_crowd_weather"]
+
+CROWD_WEATHER_CLASSES = (
+    "Negative",
+    "Neutral / author is just sharing information",
+    "Positive",
+    "Tweet not related to weather condition",
+    "I can't tell",
+)
+
+
+def default_data_dir() -> Path:
+    """``../shared/data`` relative to the project root (the checkout holding ``snorkel_ie``)."""
+    return Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@dataclass
+class CrowdDataset:
+    """A crowdsourcing label matrix: items x workers, votes ``1..k`` (``0`` = no judgement)."""
+
+    L: sp.csr_matrix
+    gold: np.ndarray
+    item_ids: list[str]
+    worker_ids: list[str]
+    classes: tuple[str, ...]
+
+    @property
+    def cardinality(self) -> int:
+        return len(self.classes)
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+    except OSError as err:
+        raise ParseError(f"cannot read the crowd weather data: {err}", str(path)) from err
+
+
+def load_crowd_weather(data_dir: str | Path | None = None) -> CrowdDataset:
+    """The CrowdFlower weather-sentiment judgements as a 5-class label matrix (tweets x workers).
+
+    Each worker is a labeling function; ``gold`` holds the class (``1..5``, in the order of
+    :data:`CROWD_WEATHER_CLASSES`) of every tweet from ``weather-evaluated-agg-DFE.csv``.
+    """
+    base = Path(data_dir) if data_dir is not None else default_data_dir()
+    base = base / "crowd_weather" if (base / "crowd_weather").is_dir() else base
+    code = {name: i + 1 for i, name in enumerate(CROWD_WEATHER_CLASSES)}
+    judgements = _read_csv(base / "weather-non-agg-DFE.csv")
+    gold_rows = _read_csv(base / "weather-evaluated-agg-DFE.csv")
+    items = sorted({r["tweet_id"] for r in gold_rows})
+    item_index = {t: i for i, t in enumerate(items)}
+    workers = sorted({r["worker_id"] for r in judgements}, key=int)
+    worker_index = {w: j for j, w in enumerate(workers)}
+    rows, cols, vals = [], [], []
+    for line, r in enumerate(judgements, start=2):
+        if r["emotion"] not in code:
+            raise ParseError(f"unknown answer {r['emotion']!r}", str(base / "weather-non-agg-DFE.csv"), line)
+        if r["tweet_id"] in item_index:
+            rows.append(item_index[r["tweet_id"]])
+            cols.append(worker_index[r["worker_id"]])
+            vals.append(code[r["emotion"]])
+    L = sp.csr_matrix((vals, (rows, cols)), shape=(len(items), len(workers)), dtype=np.int64)
+    gold = np.zeros(len(items), dtype=np.int64)
+    for r in gold_rows:
+        gold[item_index[r["tweet_id"]]] = code[r["sentiment"]]
+    return CrowdDataset(L=L, gold=gold, item_ids=items, worker_ids=workers, classes=CROWD_WEATHER_CLASSES)
