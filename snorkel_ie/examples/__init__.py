@@ -1,0 +1,1 @@
+"""Worked examples: the tasks of the tutorials and of ``make demo``, importable."""
