@@ -53,6 +53,8 @@ class ApplySummary:
     n_rows: int = 0
     seconds: float = 0.0
     errors: dict[str, ErrorRecord] = field(default_factory=dict)
+    phase_seconds: dict[str, float] = field(default_factory=dict)
+    """Summed over partitions (worker time when parallel): load, apply, write."""
 
     def __str__(self) -> str:
         lines = [
@@ -298,11 +300,12 @@ class LabelAnnotator(_Annotator):
             )
             results = self._run(session, ids, job, fns, parallelism=parallelism, progress=progress, client=client)
         errors = _merge_errors(results)
+        phases = _merge_seconds(results)
         if cids_query is None:
             self._record(session, ctype, split, len(ids), stale, key_of, hashes, errors)
         summary = ApplySummary(
             split, ctype, len(ids), stale, [n for n in self.lf_names if n not in stale],
-            sum(r.n_rows for r in results), time.perf_counter() - t0, errors,
+            sum(r.n_rows for r in results), time.perf_counter() - t0, errors, phases,
         )
         self.last_summary = summary
         if progress:
@@ -475,6 +478,14 @@ def _merge_errors(results: Sequence[PartitionResult]) -> dict[str, ErrorRecord]:
         for name, rec in r.errors.items():
             errors.setdefault(name, ErrorRecord()).merge(rec)
     return errors
+
+
+def _merge_seconds(results: Sequence[PartitionResult]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for r in results:
+        for k, v in r.seconds.items():
+            out[k] = out.get(k, 0.0) + v
+    return out
 
 
 def _default_session() -> Session:

@@ -259,9 +259,14 @@ def load_matrix(
         key_names = list(key_names)
         key_ids = resolve_keys(session, kind, key_names)
         wanted = [int(k) for k in key_ids if k >= 0]
-        cids, kids, vals = _rows.read_rows(conn, table, split=split, candidate_type=ctype, key_ids=wanted)
+        cids, kids, vals = _rows.read_rows(
+            conn, table, split=split, candidate_type=ctype, key_ids=wanted, row_ids=row_ids
+        )
     else:
-        cids, kids, vals = _rows.read_rows(conn, table, split=split, candidate_type=ctype)
+        cids, kids, vals = _rows.read_rows(conn, table, split=split, candidate_type=ctype, row_ids=row_ids)
+        pos = np.minimum(np.searchsorted(row_ids, cids), max(len(row_ids) - 1, 0))
+        member = row_ids[pos] == cids if len(row_ids) else np.zeros(len(cids), bool)
+        cids, kids, vals = cids[member], kids[member], vals[member]
         key_ids = np.unique(kids)
         q = select(AnnotationKey.id, AnnotationKey.name).where(AnnotationKey.id.in_(key_ids.tolist()))
         names = {kid: name for kid, name in session.execute(q)}
