@@ -29,7 +29,7 @@ from snorkel_ie.candidates.rows import load_sentence_rows
 from snorkel_ie.candidates.sources import resolve_sentences
 from snorkel_ie.candidates.writer import write_candidates
 from snorkel_ie.db.engine import WRITE_LOCK, get_engine
-from snorkel_ie.db.models import Candidate, TemporarySpan
+from snorkel_ie.db.models import TOKEN_ATTRIBUTES, Candidate, TemporarySpan
 from snorkel_ie.errors import CandidateError
 from snorkel_ie.runner import chunk, run_partitions
 
@@ -113,6 +113,9 @@ def pair_arguments(
 
 class _Extractor:
     """Shared driver: pairing flags, sentence partitions, bulk writes, clearing one split."""
+
+    attributes: tuple[str, ...] = TOKEN_ATTRIBUTES
+    """Token arrays read for each sentence (matchers may use any of them)."""
 
     def __init__(
         self,
@@ -279,7 +282,7 @@ def _extract_partition(
     """One partition: read sentences, find candidates, write them in one transaction."""
     engine = engine if engine is not None else get_engine(db_url)
     with engine.connect() as conn:
-        sentences = load_sentence_rows(conn, sentence_ids)
+        sentences = load_sentence_rows(conn, sentence_ids, attributes=extractor.attributes)
     found = [(s, extractor.candidates_for(s)) for s in sentences]
     with engine.connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
         return write_candidates(conn, extractor.type_name, split, found)
@@ -388,6 +391,8 @@ class PretaggedCandidateExtractor(_Extractor):
             )
         self.entity_types = entity_types
         self.entity_sep = entity_sep
+
+    attributes = ("words", "char_offsets", "abs_char_offsets", "entity_types", "entity_cids")
 
     def mentions(self, sentence: Any) -> dict[str, list[TemporarySpan]]:
         """The tagged mentions of ``sentence`` by entity type, in sentence order."""

@@ -57,19 +57,26 @@ def chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]
         yield items[i : i + size]
 
 
-def load_sentence_rows(conn: Connection, sentence_ids: Sequence[int]) -> list[SentenceRow]:
-    """The sentences with these ids, in id order, as :class:`SentenceRow` objects."""
+def load_sentence_rows(
+    conn: Connection, sentence_ids: Sequence[int], *, attributes: Sequence[str] = TOKEN_ATTRIBUTES
+) -> list[SentenceRow]:
+    """The sentences with these ids, in id order, as :class:`SentenceRow` objects.
+
+    Only the token ``attributes`` are read (the others are ``None``): decoding the
+    JSON arrays is most of the cost of reading sentences.
+    """
     s, d = Sentence.__table__, Document.__table__
-    columns = [s.c.id, s.c.document_id, s.c.position, s.c.stable_id, s.c.text, *(s.c[a] for a in TOKEN_ATTRIBUTES)]
+    columns = [s.c.id, s.c.document_id, s.c.position, s.c.stable_id, s.c.text, *(s.c[a] for a in attributes)]
     out: list[SentenceRow] = []
     documents: dict[int, DocumentRef] = {}
+    names = [c.name for c in columns]
     for ids in chunks(sorted(set(sentence_ids))):
         stmt = select(*columns, d.c.name).join(d, d.c.id == s.c.document_id).where(s.c.id.in_(list(ids)))
-        for row in conn.execute(stmt.order_by(s.c.id)):
-            values = row._asdict()
-            doc = documents.get(row.document_id)
+        for *values, doc_name in conn.execute(stmt.order_by(s.c.id)):
+            row = dict(zip(names, values, strict=True))
+            doc = documents.get(row["document_id"])
             if doc is None:
-                doc = documents[row.document_id] = DocumentRef(row.document_id, values.pop("name"))
-            values["document"] = doc
-            out.append(SentenceRow(**values))
+                doc = documents[row["document_id"]] = DocumentRef(row["document_id"], doc_name)
+            row["document"] = doc
+            out.append(SentenceRow(**row))
     return out
