@@ -46,6 +46,18 @@ def db_info(db_url: str | None) -> None:
     click.echo(str(database_info(make_engine(db_url))))
 
 
+def _register() -> None:
+    from snorkel_ie.candidates.cli import extract
+    from snorkel_ie.labeling.cli import label
+    from snorkel_ie.parsing.cli import parse
+
+    for command in (parse, extract, label):
+        cli.add_command(command)
+
+
+_register()
+
+
 def main() -> None:
     """Entry point: turns snorkel-ie errors into a one-line message and exit code 1."""
     try:
