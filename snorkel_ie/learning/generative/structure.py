@@ -106,11 +106,18 @@ def elbow_threshold(thresholds: Sequence[float], counts: Sequence[int], *, min_c
     Walks the thresholds in increasing order and stops early at the first one whose
     count is below ``min_count`` (the rest of the curve is a tail of zeros or near
     zeros). Among the remaining points that have a neighbour on both sides, returns the
-    one with the greatest absolute difference from its neighbours in the sense of an
-    elbow: the largest drop from the left neighbour minus the drop to the right one
-    (the discrete curvature ``c[i-1] - 2 c[i] + c[i+1]``). Ties go to the smaller
-    threshold. With fewer than three points kept, returns the last kept threshold
-    (or ``None`` when none is kept).
+    one that differs most from its neighbours in the sense of an elbow: the largest
+    drop from the left neighbour minus the drop to the right one, measured on
+    ``log(1 + count)`` (counts of spurious pairs fall roughly geometrically with the
+    threshold, so on a log scale the noise is a straight line and the knee where the
+    curve flattens onto the true dependencies stands out). Ties go to the smaller
+    threshold. With fewer than three points kept, returns the last kept threshold (or
+    ``None`` when none is kept).
+
+    Examples
+    --------
+    >>> elbow_threshold([0.02, 0.04, 0.06, 0.08, 0.10, 0.12], [400, 150, 30, 12, 11, 10])
+    0.08
     """
     t = np.asarray(thresholds, dtype=np.float64)
     c = np.asarray(counts, dtype=np.float64)
@@ -118,7 +125,7 @@ def elbow_threshold(thresholds: Sequence[float], counts: Sequence[int], *, min_c
     t, c = t[order], c[order]
     small = np.flatnonzero(c < min_count)
     stop = small[0] if small.size else t.size
-    t, c = t[:stop], c[:stop]
+    t, c = t[:stop], np.log1p(c[:stop])
     if t.size == 0:
         return None
     if t.size < 3:
