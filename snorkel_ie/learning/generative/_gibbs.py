@@ -288,22 +288,27 @@ def epoch_stats(
         q = np.empty(k_max)
         f = np.empty(k_max)
         pi = np.empty(k_max)
+        cl_c = cl[c]
+        fr_c = fr[c]
+        fv_c = fv[c]
+        ll_c = 0.0
         for i in range(c * n // N_CHUNKS, (c + 1) * n // N_CHUNKS):
             k = row_card[i] if row_card.shape[0] > 0 else k_max
             label = row_label[i] if row_label.shape[0] > 0 else 0
             _row_scores(i, indptr, indices, data, k, label, label_w, theta, acc, cprop, dep_t, dep_j, dep_k, dep_w, buf, score)
-            ll[c] += _softmax(score, k, q)
+            ll_c += _softmax(score, k, q)
             if dep_t.shape[0] > 0 and buf.shape[0] > 0:
                 for p in range(indptr[i], indptr[i + 1]):
                     buf[indices[p]] = data[p]
-            _add_clamped(i, indptr, indices, data, k, q, binary, offs, dep_t, dep_j, dep_k, buf, cl[c])
+            _add_clamped(i, indptr, indices, data, k, q, binary, offs, dep_t, dep_j, dep_k, buf, cl_c)
             if dep_t.shape[0] > 0:
                 _clear(i, indptr, indices, buf)
             if free_local:
-                ll[c] -= _add_free_local(
+                ll_c -= _add_free_local(
                     i, indptr, indices, k, k_max, label, label_w, theta, acc, cprop, rho, vlz, binary, offs,
-                    f, pi, fr[c], fv[c],
+                    f, pi, fr_c, fv_c,
                 )  # fmt: skip
+        ll[c] = ll_c
     return cl.sum(axis=0), fr.sum(axis=0), fv.sum(axis=0), ll.sum()
 
 

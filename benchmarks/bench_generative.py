@@ -1,0 +1,233 @@
+"""Benchmark of the generative label model against majority vote, one-coin EM and snorkel 0.10.
+
+Seeded synthetic label matrices in the classic data programming setup (independent LFs,
+coverage U(0.1, 0.5), accuracy U(0.55, 0.9), balanced classes) at 10k x 10, 10k x 100,
+100k x 50 and 1M x 20. Every model runs in its own subprocess so that its peak memory
+(``ru_maxrss`` of the process: imports included) is clean; each subprocess first fits a
+tiny matrix so that one-off costs (numba cache loading, torch initialisation) are not
+timed. Reported per model: fit time, time to compute marginals, peak RSS, label
+accuracy, and the MAE of the estimated LF accuracies against the LFs' in-sample
+accuracies (what a model can recover from the matrix) and against the generating ones.
+
+Run: ``.venv/bin/python benchmarks/bench_generative.py [--quick]``. snorkel 0.10's
+``LabelModel`` is used when ``import snorkel`` works (optional dependency).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+SIZES = [(10_000, 10), (10_000, 100), (100_000, 50), (1_000_000, 20)]
+QUICK_SIZES = [(2_000, 10), (10_000, 20)]
+MODELS = ["ours", "majority", "em", "labelmodel"]
+
+
+def make_matrix(n: int, m: int, seed: int) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """Independent binary LFs: returns L (CSR, -1/0/+1), y and the generating accuracies."""
+    rng = np.random.default_rng(seed)
+    acc = rng.uniform(0.55, 0.9, m)
+    cov = rng.uniform(0.1, 0.5, m)
+    y = rng.choice(np.array([-1, 1], dtype=np.int8), size=n)
+    cols = []
+    for j in range(m):
+        votes = rng.random(n) < cov[j]
+        right = rng.random(n) < acc[j]
+        cols.append(np.where(votes, np.where(right, y, -y), 0).astype(np.int8))
+    return sp.csr_matrix(np.column_stack(cols)), y.astype(np.int64), acc
+
+
+def empirical_accuracy(L: sp.csr_matrix, y: np.ndarray) -> np.ndarray:
+    Lc = L.tocsc()
+    right = np.asarray((Lc.multiply(y[:, None]) > 0).sum(axis=0)).ravel()
+    return right / np.maximum(np.diff(Lc.indptr), 1)
+
+
+# ---------------------------------------------------------------------------- models
+def fit_ours(L: sp.csr_matrix):
+    from snorkel_ie.learning.generative import GenerativeModel
+
+    model = GenerativeModel()
+    model.train(L)
+    return model, lambda M: model.marginals(M), lambda: model.learned_lf_stats()["Accuracy"].to_numpy()
+
+
+def fit_majority(L: sp.csr_matrix):
+    def marg(M):
+        s = np.asarray(M.sum(axis=1)).ravel()
+        return np.where(s > 0, 1.0, np.where(s < 0, 0.0, 0.5))
+
+    return None, marg, None
+
+
+def fit_em(L: sp.csr_matrix, iters: int = 200, tol: float = 1e-7):
+    """One-coin Dawid-Skene: each LF is right with one probability, whatever the class."""
+    L = sp.csr_matrix(L, dtype=np.float64)
+    pos = (L > 0).astype(np.float64).tocsc()
+    neg = (L < 0).astype(np.float64).tocsc()
+    count = np.asarray(pos.sum(axis=0) + neg.sum(axis=0)).ravel()
+    s = np.asarray(L.sum(axis=1)).ravel()
+    q = np.where(s > 0, 1.0, np.where(s < 0, 0.0, 0.5))  # initialise with majority vote
+    acc = np.full(L.shape[1], 0.7)
+    for _ in range(iters):
+        new_acc = (pos.T @ q + neg.T @ (1.0 - q) + 1.0) / (count + 2.0)
+        prior = np.clip(q.mean(), 1e-6, 1 - 1e-6)
+        logodds = L @ np.log(new_acc / (1.0 - new_acc)) + np.log(prior / (1.0 - prior))
+        q = 1.0 / (1.0 + np.exp(-logodds))
+        done = np.max(np.abs(new_acc - acc)) < tol
+        acc = new_acc
+        if done:
+            break
+    w = np.log(acc / (1.0 - acc))
+
+    def marg(M):
+        return 1.0 / (1.0 + np.exp(-(sp.csr_matrix(M, dtype=np.float64) @ w + np.log(prior / (1 - prior)))))
+
+    return None, marg, lambda: acc
+
+
+def _to_snorkel(M: sp.csr_matrix) -> np.ndarray:
+    d = M.toarray()
+    return np.where(d == 0, -1, np.where(d > 0, 1, 0)).astype(np.int64)
+
+
+def fit_labelmodel(L: sp.csr_matrix):
+    from snorkel.labeling.model import LabelModel
+
+    dense = L._snorkel_dense  # converted outside the timed region
+    lm = LabelModel(cardinality=2, verbose=False)
+    lm.fit(dense, seed=123, progress_bar=False)
+
+    def accs():
+        cp = lm.get_conditional_probs()  # (m, k+1, k): P(lf = v | y), v = abstain, 0, 1
+        right = 0.5 * (cp[:, 1, 0] + cp[:, 2, 1])
+        voted = 0.5 * ((1 - cp[:, 0, 0]) + (1 - cp[:, 0, 1]))
+        return right / voted
+
+    return lm, lambda M: lm.predict_proba(M._snorkel_dense)[:, 1], accs
+
+
+FITTERS = {"ours": fit_ours, "majority": fit_majority, "em": fit_em, "labelmodel": fit_labelmodel}
+
+
+def worker(model: str, data_path: str) -> dict:
+    """Run one model in this process and return its measurements."""
+    if model == "labelmodel":
+        import snorkel  # noqa: F401 - fails fast when the optional dependency is missing
+    z = np.load(data_path)
+    L = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+    y, true_acc = z["y"], z["acc"]
+    warm, _, _ = make_matrix(300, L.shape[1], seed=99)
+    for M in (warm, L):
+        if model == "labelmodel":
+            M._snorkel_dense = _to_snorkel(M)
+    _, warm_marg, _ = FITTERS[model](warm)
+    warm_marg(warm)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    _, marg, accs = FITTERS[model](L)
+    fit_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    p = marg(L)
+    marg_s = time.perf_counter() - t0
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out = {
+        "fit_s": fit_s if model != "majority" else 0.0,
+        "marg_s": marg_s,
+        "peak_mb": rss_after / 1024,
+        "delta_mb": (rss_after - rss_before) / 1024,
+        "label_acc": float(np.mean(np.where(p > 0.5, 1, -1) == y)),
+        "mae_emp": None,
+        "mae_true": None,
+    }
+    if accs is not None:
+        est = np.asarray(accs())
+        out["mae_emp"] = float(np.mean(np.abs(est - empirical_accuracy(L, y))))
+        out["mae_true"] = float(np.mean(np.abs(est - true_acc)))
+    return out
+
+
+def run_size(n: int, m: int, seed: int, models: list[str]) -> dict[str, dict | None]:
+    L, y, acc = make_matrix(n, m, seed)
+    results: dict[str, dict | None] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "data.npz")
+        np.savez(path, data=L.data, indices=L.indices, indptr=L.indptr, shape=np.array(L.shape), y=y, acc=acc)
+        for model in models:
+            proc = subprocess.run(
+                [sys.executable, __file__, "--worker", model, "--data", path],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if proc.returncode != 0:
+                results[model] = None
+                tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
+                print(f"  [{model} unavailable at {n}x{m}: {tail}]", file=sys.stderr)
+                continue
+            results[model] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return results
+
+
+def _fmt(v, spec):
+    return "-" if v is None else format(v, spec)
+
+
+def print_table(n: int, m: int, res: dict[str, dict | None]) -> None:
+    base_name = "labelmodel" if res.get("labelmodel") else "em"
+    base = res.get(base_name)
+    print(f"\n{n:,} x {m}  (ratios vs {base_name})")
+    print(f"{'model':<11}{'fit s':>9}{'marg s':>9}{'peak MB':>9}{'fit dMB':>9}{'label acc':>11}{'MAE emp':>9}"
+          f"{'MAE true':>9}{'time x':>8}{'mem x':>7}")  # fmt: skip
+    for name, r in res.items():
+        if r is None:
+            print(f"{name:<11}  (not available)")
+            continue
+        tr = base["fit_s"] / r["fit_s"] if base and r["fit_s"] > 0 else None
+        mr = r["peak_mb"] / base["peak_mb"] if base else None
+        print(
+            f"{name:<11}{r['fit_s']:>9.3f}{r['marg_s']:>9.3f}{r['peak_mb']:>9.0f}{r['delta_mb']:>9.0f}"
+            f"{r['label_acc']:>11.4f}"
+            f"{_fmt(r['mae_emp'], '.4f'):>9}{_fmt(r['mae_true'], '.4f'):>9}"
+            f"{_fmt(tr, '.2f'):>8}{_fmt(mr, '.2f'):>7}"
+        )
+    ours = res.get("ours")
+    peers = [r["label_acc"] for k, r in res.items() if r and k != "ours"]
+    if ours and peers:
+        print(f"ours - best peer label accuracy: {ours['label_acc'] - max(peers):+.4f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="two small matrices only")
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--data", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.data)))
+        return
+    print("fit s: training time (warm: each process first fits a 300-row matrix); marg s: marginals of all rows;")
+    print("peak MB: the process's peak RSS, imports included; fit dMB: its growth during fit + marginals;")
+    print("MAE emp/true: mean |estimated - actual| LF accuracy")
+    print("against the in-sample accuracies / the generating ones; time x = baseline fit / model fit (>1 = faster);")
+    print("mem x = model peak / baseline peak.")
+    for i, (n, m) in enumerate(QUICK_SIZES if args.quick else SIZES):
+        print_table(n, m, run_size(n, m, args.seed + i, args.models.split(",")))
+
+
+if __name__ == "__main__":
+    main()
