@@ -11,3 +11,8 @@ __all__ = [
     "GenerativeModel",
     "GenerativeModelWeights",
 ]
+
+from snorkel_ie.learning.generative.optimizer import OptimizerResult, optimize
+from snorkel_ie.learning.generative.structure import DependencySelector
+
+__all__ += ["DependencySelector", "OptimizerResult", "optimize"]
