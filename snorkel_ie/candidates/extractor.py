@@ -342,13 +342,16 @@ class CandidateExtractor(_Extractor):
         return items
 
     def argument_spans(self, sentence: Any) -> list[list[TemporarySpan]]:
-        cache: dict[tuple[int, int], list[TemporarySpan]] = {}
+        spaces: dict[int, list[TemporarySpan]] = {}
+        matched: dict[tuple[int, int], list[TemporarySpan]] = {}
         out = []
         for space, matcher in zip(self.cspaces, self.matchers, strict=True):
             key = (id(space), id(matcher))
-            if key not in cache:
-                cache[key] = list(dict.fromkeys(matcher.apply(space.apply(sentence))))
-            out.append(cache[key])
+            if key not in matched:
+                if id(space) not in spaces:
+                    spaces[id(space)] = list(space.apply(sentence))
+                matched[key] = list(dict.fromkeys(matcher.apply(spaces[id(space)])))
+            out.append(matched[key])
         return out
 
 
