@@ -73,7 +73,16 @@ def resolve_sentences(xs: Any, *, session: Session | None = None, db: str | None
         sess = session
         if sess is None:
             raise CandidateError("pass session=... to extract from a select() statement")
-        items = list(sess.execute(xs).scalars())
+        entity = _select_entity(xs)
+        if entity is Sentence:  # read ids only, not whole ORM sentences
+            items = list(sess.execute(xs.with_only_columns(Sentence.id)).scalars())
+        elif entity is Document:
+            doc_ids = list(sess.execute(xs.with_only_columns(Document.id)).scalars())
+            _commit_if_needed(sess)
+            engine = sess.get_bind()
+            return engine, sorted(set(_document_sentence_ids(engine, doc_ids)))
+        else:
+            items = list(sess.execute(xs).scalars())
     elif isinstance(xs, (str, bytes)) or not isinstance(xs, Iterable):
         raise CandidateError(f"expected sentences, sentence ids, documents or a query; got {type(xs).__name__}")
     else:
@@ -90,6 +99,14 @@ def resolve_sentences(xs: Any, *, session: Session | None = None, db: str | None
     if document_ids:
         sentence_ids.extend(_document_sentence_ids(engine, document_ids))
     return engine, sorted(set(sentence_ids))
+
+
+def _select_entity(stmt: Any) -> Any:
+    try:
+        descriptions = stmt.column_descriptions
+    except AttributeError:
+        return None
+    return descriptions[0].get("entity") if len(descriptions) == 1 else None
 
 
 def _commit_if_needed(sess: Session) -> None:

@@ -165,7 +165,10 @@ def test_extractor_accepts_ids_documents_and_queries(session, cdr, db_url) -> No
     by_docs = ex.apply([cdr[0]], progress=False).candidates
     by_query = ex.apply(session.query(Document).filter(Document.name == cdr[0].name), progress=False).candidates
     by_select = ex.apply(select(Sentence).where(Sentence.id.in_(ids)), session=session, progress=False).candidates
-    assert by_ids == by_docs == by_query == by_select > 0
+    doc_select = select(Document).where(Document.name == cdr[0].name)
+    by_doc_select = ex.apply(doc_select, session=session, progress=False).candidates
+    by_id_select = ex.apply(select(Sentence.id).where(Sentence.id.in_(ids)), session=session, progress=False).candidates
+    assert by_ids == by_docs == by_query == by_select == by_doc_select == by_id_select > 0
     with pytest.raises(CandidateError, match="which database"):
         ex.apply(ids, progress=False)
 
