@@ -215,29 +215,36 @@ def _add_clamped(i, indptr, indices, data, k, q, binary, offs, dep_t, dep_j, dep
 
 @njit(cache=True, nogil=True, inline="always")
 def _add_free_local(
-    i, indptr, indices, k, k_max, label, label_w, theta, acc, cprop, rho, vlz, binary, offs, f, pi, fr, fv
-) -> float:
+    i, indptr, indices, k, k_max, label, label_w, theta, acc, cprop, rho, vlz, binary, offs, f, pi, fr, fv,
+    pi_fixed, lse_fixed,
+) -> float:  # fmt: skip
     """Exact free statistics of row i when its abstentions are observed and votes independent given Y.
 
     ``rho`` and ``vlz`` hold each LF's :func:`_vote_rho` and :func:`_vote_logz` for
     cardinality ``k_max``, precomputed once per epoch.
-    Returns the row's log-normaliser.
+    With ``pi_fixed`` the class distribution ``pi`` (and its log-normaliser ``lse_fixed``)
+    is the same for every row and was computed by the caller. Returns the row's log-normaliser.
     """
     n_class, o_acc, o_cprop = offs[0], offs[1], offs[3]
-    for y in range(k):
-        f[y] = theta[y]
-    if label > 0:
-        for y in range(k):
-            f[y] += label_w if y + 1 == label else -label_w
     logz = 0.0
     same_k = k == k_max
-    for p in range(indptr[i], indptr[i + 1]):
-        j = indices[p]
-        if binary:
-            f[0] -= cprop[j]
-            f[1] += cprop[j]
-        logz += vlz[j] if same_k else _vote_logz(acc[j], k)
-    logz += _softmax(f, k, pi)
+    if pi_fixed:
+        for p in range(indptr[i], indptr[i + 1]):
+            logz += vlz[indices[p]]
+        logz += lse_fixed
+    else:
+        for y in range(k):
+            f[y] = theta[y]
+        if label > 0:
+            for y in range(k):
+                f[y] += label_w if y + 1 == label else -label_w
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            if binary:
+                f[0] -= cprop[j]
+                f[1] += cprop[j]
+            logz += vlz[j] if same_k else _vote_logz(acc[j], k)
+        logz += _softmax(f, k, pi)
     s_mean = pi[1] - pi[0] if binary else 0.0
     if binary:
         fr[0] += s_mean
@@ -282,12 +289,18 @@ def epoch_stats(
     for j in range(m):
         rho[j] = _vote_rho(acc[j], k_max)
         vlz[j] = _vote_logz(acc[j], k_max)
+    pi_fixed = row_card.shape[0] == 0 and row_label.shape[0] == 0
+    for j in range(m):
+        pi_fixed = pi_fixed and cprop[j] == 0.0
     for c in prange(N_CHUNKS):
         buf = np.zeros(m, dtype=np.int64)
         score = np.empty(k_max)
         q = np.empty(k_max)
         f = np.empty(k_max)
         pi = np.empty(k_max)
+        for y in range(k_max):
+            f[y] = theta[y]
+        lse_fixed = _softmax(f, k_max, pi)
         cl_c = cl[c]
         fr_c = fr[c]
         fv_c = fv[c]
@@ -306,7 +319,7 @@ def epoch_stats(
             if free_local:
                 ll_c -= _add_free_local(
                     i, indptr, indices, k, k_max, label, label_w, theta, acc, cprop, rho, vlz, binary, offs,
-                    f, pi, fr_c, fv_c,
+                    f, pi, fr_c, fv_c, pi_fixed, lse_fixed,
                 )  # fmt: skip
         ll[c] = ll_c
     return cl.sum(axis=0), fr.sum(axis=0), fv.sum(axis=0), ll.sum()
