@@ -16,6 +16,7 @@ skipped by name) ends with exactly the rows of an uninterrupted run.
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing as mp
 import pickle
@@ -23,6 +24,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +45,23 @@ __all__ = ["CorpusParser", "ParseSummary"]
 
 SENTENCE_COLUMNS = ("id", "stable_id", "document_id", "position", "text", *TOKEN_ATTRIBUTES)
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_constant_arrays: dict[tuple[Any, int], str] = {}
+
+
+def _encode_array(values: list[Any]) -> str:
+    """JSON text of a token array; constant arrays (no tags from a blank pipeline, 'O'...) are cached."""
+    if not values:
+        return "[]"
+    first = values[0]
+    if values.count(first) != len(values):
+        return _encode(values)
+    key = (type(first).__name__, first, len(values))
+    found = _constant_arrays.get(key)
+    if found is None:
+        if len(_constant_arrays) > 10_000:
+            _constant_arrays.clear()
+        found = _constant_arrays[key] = _encode(values)
+    return found
 
 
 @dataclass
@@ -103,6 +122,25 @@ class _BatchResult:
 class _Encoded:
     docs: list[_EncodedDoc]
     failures: list[tuple[str, str]]
+
+
+@contextmanager
+def relaxed_gc(threshold: int = 100_000) -> Iterator[None]:
+    """Collect garbage less often while parsing; restored on exit.
+
+    Parsing allocates millions of small lists and strings that live until their batch
+    is written; with the default thresholds, Python's cyclic collector keeps rescanning
+    the loaded pipeline and the batch in flight (measured: 60% of the row-building time).
+    Objects alive on entry are frozen (not scanned) until exit.
+    """
+    old = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(old[0], threshold), old[1], old[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        gc.unfreeze()
 
 
 class CorpusParser:
@@ -178,7 +216,7 @@ class CorpusParser:
         if clear:
             clear_documents(engine)
         summary = self.summary = ParseSummary()
-        with tqdm(desc="parsing", unit="doc", disable=not progress, dynamic_ncols=True) as bar:
+        with relaxed_gc(), tqdm(desc="parsing", unit="doc", disable=not progress, dynamic_ncols=True) as bar:
             batches = _pending_batches(preprocessor, engine, batch_size, summary)
             if is_sqlite(engine):
                 self._run_sqlite(batches, engine, parallelism, summary, bar)
@@ -274,14 +312,15 @@ def _encode_batch(records: list[DocRecord], *, parser: Any, fn: Any) -> _Encoded
     """Parse a batch and encode its rows (token arrays as JSON text), catching per-document faults."""
     parser = _worker_parser(parser)
     docs, failures = [], []
-    results = parser.parse_many((r.text, r.mentions) for r in records)
-    for record, parsed in zip(records, results, strict=True):
-        try:
-            if isinstance(parsed, Exception):
-                raise parsed
-            docs.append(_encode_doc(record, parsed, fn))
-        except Exception as err:  # a document that fails is reported, the batch goes on
-            failures.append((record.name, f"{type(err).__name__}: {err}"))
+    with relaxed_gc():
+        results = parser.parse_many((r.text, r.mentions) for r in records)
+        for record, parsed in zip(records, results, strict=True):
+            try:
+                if isinstance(parsed, Exception):
+                    raise parsed
+                docs.append(_encode_doc(record, parsed, fn))
+            except Exception as err:  # a document that fails is reported, the batch goes on
+                failures.append((record.name, f"{type(err).__name__}: {err}"))
     return _Encoded(docs, failures)
 
 
@@ -294,7 +333,7 @@ def _encode_doc(record: DocRecord, parsed: Any, fn: Any) -> _EncodedDoc:
             raise ValueError("the text contains NUL (U+0000) characters, which PostgreSQL cannot store")
         tokens += len(s["words"])
         sid = sentence_stable_id(record.name, abs_start, abs_start + len(s["text"]))
-        sentences.append([sid, s["position"], s["text"], *(_encode(s[a]) for a in TOKEN_ATTRIBUTES)])
+        sentences.append([sid, s["position"], s["text"], *(_encode_array(s[a]) for a in TOKEN_ATTRIBUTES)])
     spans = [
         (p, span_stable_id(record.name, parsed.abs_starts[p] + a, parsed.abs_starts[p] + b), a, b)
         for p, a, b in parsed.spans

@@ -298,7 +298,7 @@ def split_tokens(doc: Any, text: str, bounds: Sequence[int]) -> Any:
     from spacy.attrs import IDX, LENGTH, SPACY
     from spacy.tokens import Doc
 
-    arr = doc.to_array([IDX, LENGTH, SPACY]).astype(np.int64)
+    arr = doc.to_array([IDX, LENGTH, SPACY]).view(np.int64)
     starts, ends = arr[:, 0], arr[:, 0] + arr[:, 1]
     b = np.asarray(bounds, dtype=np.int64)
     i = np.searchsorted(starts, b, side="right") - 1
@@ -326,7 +326,7 @@ def _doc_rows(doc: Any, text: str, offset: int, mentions: Sequence[Mention]) -> 
     import numpy as np
     from spacy.attrs import IDX, IS_SPACE, LENGTH, SENT_START
 
-    arr = doc.to_array([IDX, LENGTH, IS_SPACE, SENT_START]).astype(np.int64)
+    arr = doc.to_array([IDX, LENGTH, IS_SPACE, SENT_START]).view(np.int64)
     keep_mask = arr[:, 2] == 0
     keep = np.flatnonzero(keep_mask).tolist()
     starts = arr[keep_mask, 0].tolist()
