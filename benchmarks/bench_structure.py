@@ -36,8 +36,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from snorkel_ie.learning.generative.structure import DependencySelector  # noqa: E402
-from snorkel_ie.learning.generative.synthetic import (  # noqa: E402
+from snorkel_ie.learning.generative.structure import DependencySelector
+from snorkel_ie.learning.generative.synthetic import (
     make_example_3_1,
     make_planted_dependencies,
 )
@@ -120,11 +120,13 @@ def quality(quick: bool) -> None:
         true_acc, _ = _model_accuracy(L, y, truth)
         sel_acc, _ = _model_accuracy(L, y, deps)
         print(f"{n_copies * 10:>7}% {mv:>9.4f} {ind:>8.4f} {true_acc:>10.4f} {sel_acc:>9.4f} "
-              f"{abs(sel_acc - true_acc):>11.4f} {str(deps == truth):>13} {t:>9.3f}")  # fmt: skip
+              f"{abs(sel_acc - true_acc):>11.4f} {deps == truth!s:>13} {t:>9.3f}")  # fmt: skip
 
     n, m = (4_000, 40) if quick else (10_000, 100)
     print(f"\nPlanted dependency groups ({m} LFs, {m // 10} groups of 3, {n:,} candidates), at the elbow")
-    print(f"{'seed':>5} {'elbow':>6} {'selected':>9} {'true':>5} {'precision':>10} {'recall':>7}  sweep (first 8 counts)")
+    print(
+        f"{'seed':>5} {'elbow':>6} {'selected':>9} {'true':>5} {'precision':>10} {'recall':>7}  sweep (first 8 counts)"
+    )
     for seed in (11, 12, 13):
         L, _, truth = make_planted_dependencies(n, m, n_groups=m // 10, group_size=3, seed=seed, coverage=(0.1, 0.5))
         sel = DependencySelector(seed=0)

@@ -182,8 +182,7 @@ def _scatter(Wt, cols, vals, start, end, j0, j1, K, higher, prop, G):
 
 
 @njit(cache=True)
-def _fit_chunk(Wt, Wv, j0, j1, indptr, cols, vals, K, epochs, step, decay, l1, truncation, higher, prop, block,
-               avg):
+def _fit_chunk(Wt, Wv, j0, j1, indptr, cols, vals, K, epochs, step, decay, l1, truncation, higher, prop, block, avg):
     """SGD for targets ``j0..j1`` over every row; ``avg`` receives the last-epoch average."""
     n = Wt.shape[1]
     m = indptr.shape[0] - 1
@@ -236,8 +235,9 @@ def _fit_chunk(Wt, Wv, j0, j1, indptr, cols, vals, K, epochs, step, decay, l1, t
 
 
 @njit(cache=True, parallel=True)
-def fit_structure(indptr, cols, vals, n, K, epochs, init_acc, step, decay, l1, truncation, higher, prop, n_chunks,
-                  block):
+def fit_structure(
+    indptr, cols, vals, n, K, epochs, init_acc, step, decay, l1, truncation, higher, prop, n_chunks, block
+):
     """Fit one pseudolikelihood model per LF; return the ``(n, 6n + 2K)`` weight matrix.
 
     Row ``j`` holds target ``j``'s model: blocks of ``n`` weights ``acc, sim, col, fout,
@@ -274,8 +274,9 @@ def fit_structure(indptr, cols, vals, n, K, epochs, init_acc, step, decay, l1, t
         j0 = min(n, b * per)
         j1 = min(n, j0 + per)
         if j1 > j0:
-            _fit_chunk(Wt, Wv, j0, j1, indptr, cols, vals, K, epochs, step, decay, l1, truncation, higher, prop,
-                       block, avg)
+            _fit_chunk(
+                Wt, Wv, j0, j1, indptr, cols, vals, K, epochs, step, decay, l1, truncation, higher, prop, block, avg
+            )
     out = np.zeros((n, N_BLOCKS * n + 2 * K))
     for b in range(N_BLOCKS):
         src = Wt[b] if b == ACC else avg[b]

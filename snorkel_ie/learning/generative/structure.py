@@ -161,7 +161,12 @@ class DependencySelector:
     """
 
     def __init__(
-        self, *, seed: int = 271828, epochs: int = 5, step_size: float = 0.05, decay: float = 0.5,
+        self,
+        *,
+        seed: int = 271828,
+        epochs: int = 5,
+        step_size: float = 0.05,
+        decay: float = 0.5,
         l1: float | None = None,
     ) -> None:
         if epochs < 1 or step_size <= 0 or not 0 < decay <= 1 or (l1 is not None and l1 < 0):
@@ -180,7 +185,12 @@ class DependencySelector:
 
     # ------------------------------------------------------------------ fitting
     def fit(
-        self, L, *, higher_order: bool = False, propensity: bool = False, truncation: int = 10,
+        self,
+        L,
+        *,
+        higher_order: bool = False,
+        propensity: bool = False,
+        truncation: int = 10,
         cardinality: int | None = None,
     ) -> DependencySelector:
         """Fit the per-LF pseudolikelihood models on ``L`` (see :meth:`select`)."""
@@ -196,9 +206,21 @@ class DependencySelector:
         order = np.random.default_rng(self.seed).permutation(m)
         S = R[order]
         self.weights_ = kern.fit_structure(
-            S.indptr.astype(np.int64), S.indices.astype(np.int32), S.data.astype(np.int8), n, K, self.epochs, 1.0,
-            self.step_size, self.decay, l1, truncation, higher_order, True,
-            max(1, numba.get_num_threads()), 256,
+            S.indptr.astype(np.int64),
+            S.indices.astype(np.int32),
+            S.data.astype(np.int8),
+            n,
+            K,
+            self.epochs,
+            1.0,
+            self.step_size,
+            self.decay,
+            l1,
+            truncation,
+            higher_order,
+            True,
+            max(1, numba.get_num_threads()),
+            256,
         )
         self._K = K
         self._fit_key = (_fingerprint(R), higher_order, propensity, truncation)
@@ -207,8 +229,9 @@ class DependencySelector:
     def _ensure_fit(self, L, higher_order, propensity, truncation, cardinality) -> None:
         R, _ = recode_label_matrix(L, cardinality=cardinality)
         if self._fit_key != (_fingerprint(R), higher_order, propensity, truncation):
-            self.fit(L, higher_order=higher_order, propensity=propensity, truncation=truncation,
-                     cardinality=cardinality)
+            self.fit(
+                L, higher_order=higher_order, propensity=propensity, truncation=truncation, cardinality=cardinality
+            )
 
     def pair_weights(self) -> dict[int, np.ndarray]:
         """Per dependency type, the ``(n, n)`` matrix of pair strengths from the last fit.
@@ -242,8 +265,14 @@ class DependencySelector:
 
     # ------------------------------------------------------------------ public API
     def select(
-        self, L, higher_order: bool = False, propensity: bool = False, threshold: float = 0.05,
-        truncation: int = 10, *, cardinality: int | None = None,
+        self,
+        L,
+        higher_order: bool = False,
+        propensity: bool = False,
+        threshold: float = 0.05,
+        truncation: int = 10,
+        *,
+        cardinality: int | None = None,
     ) -> set[Dependency]:
         """Identify dependencies among the LFs (columns) of ``L``.
 
@@ -275,8 +304,15 @@ class DependencySelector:
         return self._threshold(threshold)
 
     def sweep(
-        self, L, thresholds: Sequence[float] | None = None, *, higher_order: bool = False, propensity: bool = False,
-        truncation: int = 10, cardinality: int | None = None, min_count: int = 1,
+        self,
+        L,
+        thresholds: Sequence[float] | None = None,
+        *,
+        higher_order: bool = False,
+        propensity: bool = False,
+        truncation: int = 10,
+        cardinality: int | None = None,
+        min_count: int = 1,
     ) -> SweepResult:
         """Count the dependencies selected at each threshold (one fit, many thresholds).
 

@@ -82,8 +82,21 @@ def test_fit_structure_matches_reference(K: int, higher: bool, prop: bool) -> No
     expected = _reference(D, K, *args, block=7)
     for n_chunks in (1, 2):
         got = kern.fit_structure(
-            R.indptr.astype(np.int64), R.indices.astype(np.int32), R.data.astype(np.int8), n, K, 4, 1.0, 0.3, 0.7,
-            0.05, 3, higher, prop, n_chunks, 7,
+            R.indptr.astype(np.int64),
+            R.indices.astype(np.int32),
+            R.data.astype(np.int8),
+            n,
+            K,
+            4,
+            1.0,
+            0.3,
+            0.7,
+            0.05,
+            3,
+            higher,
+            prop,
+            n_chunks,
+            7,
         )
         np.testing.assert_allclose(got, expected, atol=1e-10, rtol=1e-9)
     assert np.any(np.abs(got[:, kern.SIM * n : 2 * n]) > 0)  # the test exercises the dependency weights
