@@ -47,20 +47,59 @@ def bulk_corpus(session, docs, ctype: str) -> int:
     n_cands = 0
     with session.get_bind().connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
         doc_ids = allocate_ids(conn, "document", len(docs))
-        insert_rows(conn, "document", ["id", "stable_id", "name", "meta"],
-                    [(i, f"{d[0]}::document:0:0", d[0], d[1]) for i, d in zip(doc_ids, docs, strict=True)])
+        insert_rows(
+            conn,
+            "document",
+            ["id", "stable_id", "name", "meta"],
+            [(i, f"{d[0]}::document:0:0", d[0], d[1]) for i, d in zip(doc_ids, docs, strict=True)],
+        )
         sents = [(did, pos, d[2], s) for did, d in zip(doc_ids, docs, strict=True) for pos, s in enumerate(d[3])]
         sent_ids = allocate_ids(conn, "sentence", len(sents))
         rows = []
         name_of = {i: d[0] for i, d in zip(doc_ids, docs, strict=True)}
         for sid, (did, pos, _split, (text, a, words, offs, cids, _sp, _pr)) in zip(sent_ids, sents, strict=True):
             n = len(words)
-            rows.append((sid, f"{name_of[did]}::sentence:{a}:{a + len(text)}:{sid}", did, pos, text, words, offs,
-                         [a + o for o in offs], [w.lower() for w in words], ["X"] * n, ["O"] * n, [0] * n,
-                         [""] * n, cids, ["O"] * n))
-        insert_rows(conn, "sentence", ["id", "stable_id", "document_id", "position", "text", "words", "char_offsets",
-                                       "abs_char_offsets", "lemmas", "pos_tags", "ner_tags", "dep_parents",
-                                       "dep_labels", "entity_cids", "entity_types"], rows)
+            rows.append(
+                (
+                    sid,
+                    f"{name_of[did]}::sentence:{a}:{a + len(text)}:{sid}",
+                    did,
+                    pos,
+                    text,
+                    words,
+                    offs,
+                    [a + o for o in offs],
+                    [w.lower() for w in words],
+                    ["X"] * n,
+                    ["O"] * n,
+                    [0] * n,
+                    [""] * n,
+                    cids,
+                    ["O"] * n,
+                )
+            )
+        insert_rows(
+            conn,
+            "sentence",
+            [
+                "id",
+                "stable_id",
+                "document_id",
+                "position",
+                "text",
+                "words",
+                "char_offsets",
+                "abs_char_offsets",
+                "lemmas",
+                "pos_tags",
+                "ner_tags",
+                "dep_parents",
+                "dep_labels",
+                "entity_cids",
+                "entity_types",
+            ],
+            rows,
+        )
         n_spans = sum(len(s[3][5]) for s in sents)
         span_ids = iter(allocate_ids(conn, "span", n_spans))
         span_rows, cand_rows, cs = [], [], []
@@ -137,8 +176,12 @@ def cdr_docs():
                                 cids[k] = mesh
                 spans_u = sorted(set(spans))
                 kind_of = dict(zip(spans, kinds, strict=True))
-                pairs = [(x, y) for x, sx in enumerate(spans_u) for y, sy in enumerate(spans_u)
-                         if kind_of[sx] == "Chemical" and kind_of[sy] == "Disease"]
+                pairs = [
+                    (x, y)
+                    for x, sx in enumerate(spans_u)
+                    for y, sy in enumerate(spans_u)
+                    if kind_of[sx] == "Chemical" and kind_of[sy] == "Disease"
+                ]
                 if pairs:
                     sents.append((text, a, words, offs, cids, spans_u, pairs))
             docs.append((d["pmid"], {"relations": d["rel"]}, split, sents))
@@ -194,10 +237,30 @@ def make_pattern_lf(name: str, pattern: str, value: int):
 
 def make_cdr_lfs(train_pairs):
     pats = [
-        (r"induc", 1), (r"caus", 1), (r"associated with", 1), (r"after", 1), (r"following", 1), (r"due to", 1),
-        (r"produc", 1), (r"develop", 1), (r"related", 1), (r"toxicity", 1), (r"treat", -1), (r"prevent", -1),
-        (r"reduc", -1), (r"protect", -1), (r"attenuat", -1), (r"improv", -1), (r"not", -1), (r"no ", -1),
-        (r"patients? with", -1), (r";", -1), (r"\bor\b", -1), (r"\band\b", -1), (r"compar", -1), (r"versus|vs", -1),
+        (r"induc", 1),
+        (r"caus", 1),
+        (r"associated with", 1),
+        (r"after", 1),
+        (r"following", 1),
+        (r"due to", 1),
+        (r"produc", 1),
+        (r"develop", 1),
+        (r"related", 1),
+        (r"toxicity", 1),
+        (r"treat", -1),
+        (r"prevent", -1),
+        (r"reduc", -1),
+        (r"protect", -1),
+        (r"attenuat", -1),
+        (r"improv", -1),
+        (r"not", -1),
+        (r"no ", -1),
+        (r"patients? with", -1),
+        (r";", -1),
+        (r"\bor\b", -1),
+        (r"\band\b", -1),
+        (r"compar", -1),
+        (r"versus|vs", -1),
     ]
     lfs = [make_pattern_lf(f"LF_between_{k}", p, v) for k, (p, v) in enumerate(pats)]
 
@@ -221,7 +284,7 @@ def make_cdr_lfs(train_pairs):
     def LF_in_title_like(c):
         return 1 if c.get_parent().text.count(" ") < 12 else 0
 
-    return lfs + [LF_distant_supervision, LF_far_apart, LF_close, LF_chemical_after, LF_unnormalised, LF_in_title_like]
+    return [*lfs, LF_distant_supervision, LF_far_apart, LF_close, LF_chemical_after, LF_unnormalised, LF_in_title_like]
 
 
 def make_cheap_lf(k: int, salt: int = 0):
@@ -256,7 +319,14 @@ def run_workload(session, lfs, changed_lf, split, cls, *, gold=None):
     load = time.perf_counter() - t
     n, m = L.shape
     return {
-        "n": n, "m": m, "nnz": L2.nnz, "cold": cold, "warm": warm, "inc": inc, "ran": ran, "load": load,
+        "n": n,
+        "m": m,
+        "nnz": L2.nnz,
+        "cold": cold,
+        "warm": warm,
+        "inc": inc,
+        "ran": ran,
+        "load": load,
         "apply_rate": n * m / max(s2.phase_seconds.get("apply", 1e-9), 1e-9),
         "load_cands": s1.phase_seconds.get("load", 0.0),
         "persist_rate": s2.n_rows / max(s2.phase_seconds.get("write", 1e-9), 1e-9),
@@ -265,9 +335,11 @@ def run_workload(session, lfs, changed_lf, split, cls, *, gold=None):
 
 
 def fmt_row(backend, name, r):
-    return (f"{backend:<10} {name:<22} {r['n']:>9,} {r['m']:>3} {r['nnz']:>10,} {r['cold']:>8.2f} {r['warm']:>8.2f} "
-            f"{r['inc']:>7.2f} {r['inc'] / r['cold']:>7.3f} {r['inc'] / r['warm']:>7.3f} "
-            f"{r['apply_rate'] / 1e6:>8.2f} {r['persist_rate'] / 1e3:>9.0f} {r['nnz'] / r['load'] / 1e6:>8.2f}")
+    return (
+        f"{backend:<10} {name:<22} {r['n']:>9,} {r['m']:>3} {r['nnz']:>10,} {r['cold']:>8.2f} {r['warm']:>8.2f} "
+        f"{r['inc']:>7.2f} {r['inc'] / r['cold']:>7.3f} {r['inc'] / r['warm']:>7.3f} "
+        f"{r['apply_rate'] / 1e6:>8.2f} {r['persist_rate'] / 1e3:>9.0f} {r['nnz'] / r['load'] / 1e6:>8.2f}"
+    )
 
 
 def backend_url(name: str, tmp: Path) -> str | None:
@@ -313,8 +385,10 @@ def main() -> None:
     changed_cdr = make_pattern_lf("LF_between_3", r"after|later", 1)
     syn_docs = synthetic_docs(n_syn)
     cheap = [make_cheap_lf(k) for k in range(50)]
-    header = (f"{'backend':<10} {'workload':<22} {'cands':>9} {'LFs':>3} {'nnz':>10} {'cold s':>8} {'full s':>8} "
-              f"{'incr s':>7} {'inc/cold':>7} {'inc/full':>7} {'MLF/s':>8} {'krows/s':>9} {'Mnnz/s':>8}")
+    header = (
+        f"{'backend':<10} {'workload':<22} {'cands':>9} {'LFs':>3} {'nnz':>10} {'cold s':>8} {'full s':>8} "
+        f"{'incr s':>7} {'inc/cold':>7} {'inc/full':>7} {'MLF/s':>8} {'krows/s':>9} {'Mnnz/s':>8}"
+    )
     lines, notes = [], []
     for backend in args.backends.split(","):
         with tempfile.TemporaryDirectory() as tmp:

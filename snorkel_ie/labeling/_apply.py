@@ -101,7 +101,11 @@ def load_candidates(engine: Engine, ids: np.ndarray, job: Job, cache: dict | Non
         name, args, card, values = job.class_spec or (job.candidate_type, (), job.cardinality, (False, True))
         with engine.connect() as conn:
             out = load_views(
-                conn, ids, candidate_type=job.candidate_type, split=job.split, view_cls=view_class(name, args, card, values)
+                conn,
+                ids,
+                candidate_type=job.candidate_type,
+                split=job.split,
+                view_cls=view_class(name, args, card, values),
             )
     if cache is not None:
         cache[key] = out
@@ -139,7 +143,9 @@ def _convert(values: list[Any], allowed: np.ndarray) -> tuple[np.ndarray, list[t
             if isinstance(v, _INT_TYPES):
                 arr[i] = 0 if v is None else int(v)
             else:
-                bad.append((i, f"returned {v!r} ({type(v).__name__}); expected an int in {allowed.tolist()}, a bool or None"))
+                bad.append(
+                    (i, f"returned {v!r} ({type(v).__name__}); expected an int in {allowed.tolist()}, a bool or None")
+                )
     outside = ~np.isin(arr, allowed)
     for i in np.nonzero(outside)[0]:
         bad.append((int(i), f"returned {int(arr[i])}, outside the allowed values {allowed.tolist()} (0/None abstains)"))
@@ -182,7 +188,9 @@ def apply_lfs(
     return positions, values, errors
 
 
-def label_partition(ids: np.ndarray, *, job: Job, engine: Engine | None = None, cache: dict | None = None) -> PartitionResult:
+def label_partition(
+    ids: np.ndarray, *, job: Job, engine: Engine | None = None, cache: dict | None = None
+) -> PartitionResult:
     """Apply the job's LFs to the candidates ``ids`` and write their non-zero labels (one transaction)."""
     engine = engine if engine is not None else get_engine(job.db_url)
     t0 = time.perf_counter()
@@ -201,12 +209,16 @@ def label_partition(ids: np.ndarray, *, job: Job, engine: Engine | None = None, 
         order = np.lexsort((kids, cids))  # primary-key order: appends to the index instead of random inserts
         cids, kids, vals = cids[order], kids[order], vals[order]
         with engine.connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
-            _rows.insert_columns(conn, "label", ["candidate_id", "key_id", "value"], ["i4", "i4", "i4"], [cids, kids, vals])
+            _rows.insert_columns(
+                conn, "label", ["candidate_id", "key_id", "value"], ["i4", "i4", "i4"], [cids, kids, vals]
+            )
     seconds = {"load": t1 - t0, "apply": t2 - t1, "write": time.perf_counter() - t2}
     return PartitionResult(len(cands), len(cids), errors, seconds=seconds)
 
 
-def feature_partition(ids: np.ndarray, *, job: Job, engine: Engine | None = None, cache: dict | None = None) -> PartitionResult:
+def feature_partition(
+    ids: np.ndarray, *, job: Job, engine: Engine | None = None, cache: dict | None = None
+) -> PartitionResult:
     """Compute the features of candidates ``ids``, create their keys and write the rows (one transaction)."""
     from snorkel_ie.db.bulk import get_or_create_keys
 

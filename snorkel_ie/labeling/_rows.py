@@ -210,7 +210,7 @@ def _sqlite_scan(conn: Connection, table: str, lo: int, hi: int, keys: str) -> t
         top = cursor.execute(f'SELECT max(rowid) FROM "{table}"').fetchone()[0] or 0
         for start in range(0, top + 1, _SCAN_ROWS):
             row = cursor.execute(
-                f"SELECT group_concat(candidate_id), group_concat(key_id), group_concat(value) FROM \"{table}\" "
+                f'SELECT group_concat(candidate_id), group_concat(key_id), group_concat(value) FROM "{table}" '
                 f"WHERE rowid >= ? AND rowid < ? AND +candidate_id BETWEEN ? AND ?{keys}",
                 (start, start + _SCAN_ROWS, lo, hi),
             ).fetchone()

@@ -201,4 +201,3 @@ def load_views(
         args = tuple(SpanView(span_id, sent, a, b) for span_id, a, b in spans.get(cid, ()))
         out.append(view_cls(cid, split_, sent, args))
     return out
-

@@ -62,7 +62,9 @@ class ApplySummary:
             f"function(s), {len(self.skipped)} unchanged; {self.n_rows} non-zero rows in {self.seconds:.2f} s"
         ]
         for name, rec in self.errors.items():
-            lines.append(f"  {name}: raised on {rec.n} candidate(s); first on candidate {rec.candidate_id}: {rec.message}")
+            lines.append(
+                f"  {name}: raised on {rec.n} candidate(s); first on candidate {rec.candidate_id}: {rec.message}"
+            )
         return "\n".join(lines)
 
 
@@ -160,16 +162,29 @@ class _Annotator:
             context: dict[str, Any] = {"job": replace(job, fns_blob=blob)}
             return list(
                 run_partitions(
-                    self._partition_fn, parts, parallelism=parallelism, client=client, context=context,
-                    progress=progress, desc=desc, unit="candidate", weight=len,
+                    self._partition_fn,
+                    parts,
+                    parallelism=parallelism,
+                    client=client,
+                    context=context,
+                    progress=progress,
+                    desc=desc,
+                    unit="candidate",
+                    weight=len,
                 )
             )
         cache = self._view_cache(ids, job)
         context = {"job": _with_local_functions(job, fns), "engine": session.get_bind(), "cache": cache}
         return list(
             run_partitions(
-                self._partition_fn, parts, parallelism=1, context=context, progress=progress, desc=desc,
-                unit="candidate", weight=len,
+                self._partition_fn,
+                parts,
+                parallelism=1,
+                context=context,
+                progress=progress,
+                desc=desc,
+                unit="candidate",
+                weight=len,
             )
         )
 
@@ -294,8 +309,14 @@ class LabelAnnotator(_Annotator):
             card = int(cls.cardinality) if cls is not None else 2
             fns = [(lf.__name__, lf) for lf in self.lfs if lf.__name__ in stale]
             job = Job(
-                db_url=_db_url(session), candidate_type=ctype, class_spec=self._class_spec(cls), split=split,
-                fns_blob=b"", key_ids=tuple(key_of[n] for n, _ in fns), cardinality=card, fail_fast=fail_fast,
+                db_url=_db_url(session),
+                candidate_type=ctype,
+                class_spec=self._class_spec(cls),
+                split=split,
+                fns_blob=b"",
+                key_ids=tuple(key_of[n] for n, _ in fns),
+                cardinality=card,
+                fail_fast=fail_fast,
                 orm=self.orm_candidates,
             )
             results = self._run(session, ids, job, fns, parallelism=parallelism, progress=progress, client=client)
@@ -304,8 +325,15 @@ class LabelAnnotator(_Annotator):
         if cids_query is None:
             self._record(session, ctype, split, len(ids), stale, key_of, hashes, errors)
         summary = ApplySummary(
-            split, ctype, len(ids), stale, [n for n in self.lf_names if n not in stale],
-            sum(r.n_rows for r in results), time.perf_counter() - t0, errors, phases,
+            split,
+            ctype,
+            len(ids),
+            stale,
+            [n for n in self.lf_names if n not in stale],
+            sum(r.n_rows for r in results),
+            time.perf_counter() - t0,
+            errors,
+            phases,
         )
         self.last_summary = summary
         if progress:
@@ -328,14 +356,16 @@ class LabelAnnotator(_Annotator):
         """The label matrix of ``split``: rows = candidates by id, columns = this annotator's LFs."""
         candidate_class = candidate_class if candidate_class is not None else self.candidate_type
         return load_matrix(
-            session, "label", split, candidate_class=candidate_class, key_names=self.lf_names,
+            session,
+            "label",
+            split,
+            candidate_class=candidate_class,
+            key_names=self.lf_names,
             candidate_ids=candidate_ids,
         )
 
     # -- incremental bookkeeping ---------------------------------------------------------
-    def _stale(
-        self, session, ids, ctype, split, key_of, hashes, *, clear: bool
-    ) -> list[str]:
+    def _stale(self, session, ids, ctype, split, key_of, hashes, *, clear: bool) -> list[str]:
         if clear:
             return list(self.lf_names)
         runs = {
@@ -377,11 +407,27 @@ class LabelAnnotator(_Annotator):
         for name in stale:
             rec = errors.get(name, ErrorRecord())
             rows.append(
-                (key_of[name], ctype, split if split is not None else -1, hashes[name], n, rec.n, rec.message,
-                 rec.candidate_id)
+                (
+                    key_of[name],
+                    ctype,
+                    split if split is not None else -1,
+                    hashes[name],
+                    n,
+                    rec.n,
+                    rec.message,
+                    rec.candidate_id,
+                )
             )
-        cols = ["key_id", "candidate_type", "split", "source_hash", "n_candidates", "n_errors", "first_error",
-                "first_error_candidate_id"]
+        cols = [
+            "key_id",
+            "candidate_type",
+            "split",
+            "source_hash",
+            "n_candidates",
+            "n_errors",
+            "first_error",
+            "first_error_candidate_id",
+        ]
         with session.get_bind().connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
             insert_rows(conn, AnnotatorRun.__table__, cols, rows)
 
@@ -436,14 +482,22 @@ class FeatureAnnotator(_Annotator):
             _rows.delete_rows(conn, "feature", key_ids=None, split=split, candidate_type=ctype)
         fns = [("featurizer", self.f)]
         job = Job(
-            db_url=_db_url(session), candidate_type=ctype, class_spec=self._class_spec(cls), split=split,
-            fns_blob=b"", key_ids=(), cardinality=2, fail_fast=fail_fast, orm=self.orm_candidates,
+            db_url=_db_url(session),
+            candidate_type=ctype,
+            class_spec=self._class_spec(cls),
+            split=split,
+            fns_blob=b"",
+            key_ids=(),
+            cardinality=2,
+            fail_fast=fail_fast,
+            orm=self.orm_candidates,
             kind="feature_existing" if _existing else "feature",
         )
         results = self._run(session, ids, job, fns, parallelism=parallelism, progress=progress, client=client)
         errors = _merge_errors(results)
-        summary = ApplySummary(split, ctype, len(ids), ["featurizer"], [], sum(r.n_rows for r in results),
-                               time.perf_counter() - t0, errors)
+        summary = ApplySummary(
+            split, ctype, len(ids), ["featurizer"], [], sum(r.n_rows for r in results), time.perf_counter() - t0, errors
+        )
         self.last_summary = summary
         if progress:
             print(summary)

@@ -31,8 +31,15 @@ def load_lfs(spec: str) -> list[Any]:
 
 
 @click.command("label")
-@click.option("--db", "db_url", envvar="SNORKELDB", default=None, help="Database URL (default: $SNORKELDB, else ./snorkel.db).")
-@click.option("--lfs", "lfs_spec", required=True, help="LFs to apply: 'package.module:LFS' or 'package.module' (its LF_* functions).")
+@click.option(
+    "--db", "db_url", envvar="SNORKELDB", default=None, help="Database URL (default: $SNORKELDB, else ./snorkel.db)."
+)
+@click.option(
+    "--lfs",
+    "lfs_spec",
+    required=True,
+    help="LFs to apply: 'package.module:LFS' or 'package.module' (its LF_* functions).",
+)
 @click.option("--split", type=int, default=0, show_default=True)
 @click.option("--candidate-class", default=None, help="Candidate class name (needed when the split holds several).")
 @click.option("--parallelism", type=int, default=1, show_default=True)
@@ -40,8 +47,14 @@ def load_lfs(spec: str) -> list[Any]:
 @click.option("--fail-fast", is_flag=True, help="Stop at the first exception of an LF.")
 @click.option("--gold", "gold_name", default=None, help="Show lf_stats against this gold annotator.")
 def label(
-    db_url: str | None, lfs_spec: str, split: int, candidate_class: str | None, parallelism: int, clear: bool,
-    fail_fast: bool, gold_name: str | None,
+    db_url: str | None,
+    lfs_spec: str,
+    split: int,
+    candidate_class: str | None,
+    parallelism: int,
+    clear: bool,
+    fail_fast: bool,
+    gold_name: str | None,
 ) -> None:
     """Apply labeling functions to a split (incrementally) and print lf_stats."""
     from snorkel_ie.db.session import SnorkelSession
@@ -52,10 +65,16 @@ def label(
     try:
         labeler = LabelAnnotator(lfs=lfs)
         L = labeler.apply(
-            split, session=session, parallelism=parallelism, clear=clear, fail_fast=fail_fast,
+            split,
+            session=session,
+            parallelism=parallelism,
+            clear=clear,
+            fail_fast=fail_fast,
             candidate_class=candidate_class,
         )
-        gold = load_gold_labels(session, gold_name, split=split, candidate_class=L.candidate_type) if gold_name else None
+        gold = (
+            load_gold_labels(session, gold_name, split=split, candidate_class=L.candidate_type) if gold_name else None
+        )
         with_gold = gold is not None and gold.nnz > 0
         click.echo(L.lf_stats(session, gold if with_gold else None).to_string())
     finally:

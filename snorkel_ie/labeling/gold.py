@@ -57,18 +57,30 @@ def save_gold_labels(
         _rows.delete_rows(conn, "gold_label", key_ids=[key], split=None, candidate_type=None, candidate_ids_=ids)
         keep = values != 0
         _rows.insert_columns(
-            conn, "gold_label", ["candidate_id", "key_id", "value"], ["i4", "i4", "i4"],
+            conn,
+            "gold_label",
+            ["candidate_id", "key_id", "value"],
+            ["i4", "i4", "i4"],
             [ids[keep], np.full(int(keep.sum()), key), values[keep]],
         )
     session.commit()  # end the read snapshot: see the rows just written
     return int(keep.sum())
 
 
-def _argument_rows(session: Session, ctype: str | None, split: int | None) -> dict[int, list[tuple[str, str, int, int]]]:
+def _argument_rows(
+    session: Session, ctype: str | None, split: int | None
+) -> dict[int, list[tuple[str, str, int, int]]]:
     """Per candidate id: its arguments as (document name, span stable id, abs start, abs end)."""
     q = (
-        select(CandidateSpan.candidate_id, Document.name, Span.stable_id, Sentence.abs_char_offsets,
-               Sentence.char_offsets, Span.char_start, Span.char_end)
+        select(
+            CandidateSpan.candidate_id,
+            Document.name,
+            Span.stable_id,
+            Sentence.abs_char_offsets,
+            Sentence.char_offsets,
+            Span.char_start,
+            Span.char_end,
+        )
         .join(Candidate, Candidate.id == CandidateSpan.candidate_id)
         .join(Span, Span.id == CandidateSpan.span_id)
         .join(Sentence, Sentence.id == Span.sentence_id)

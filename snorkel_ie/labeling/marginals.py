@@ -67,7 +67,10 @@ def save_marginals(session: Session, X: Any, marginals: Sequence[float] | np.nda
         _delete(conn, ids, training)
         flags = np.full(len(cids), bool(training))
         _rows.insert_columns(
-            conn, "marginal", ["candidate_id", "training", "value", "probability"], ["i4", "bool", "i4", "f8"],
+            conn,
+            "marginal",
+            ["candidate_id", "training", "value", "probability"],
+            ["i4", "bool", "i4", "f8"],
             [cids, flags, values, probs],
         )
     session.commit()  # end the read snapshot: see the rows just written
@@ -83,7 +86,8 @@ def _delete(conn: Any, ids: np.ndarray, training: bool) -> None:
             )
         else:
             cursor.executemany(
-                "DELETE FROM marginal WHERE candidate_id = ? AND training = ?", ((i, int(training)) for i in ids.tolist())
+                "DELETE FROM marginal WHERE candidate_id = ? AND training = ?",
+                ((i, int(training)) for i in ids.tolist()),
             )
     finally:
         cursor.close()

@@ -64,10 +64,20 @@ def _sentence(doc: Document, position: int, text: str, start: int, end: int) -> 
     offsets = [t.start() for t in toks]
     n = len(words)
     return Sentence(
-        document=doc, position=position, stable_id=sentence_stable_id(doc.name, start, end), text=stext,
-        words=words, char_offsets=offsets, abs_char_offsets=[start + o for o in offsets],
-        lemmas=[w.lower() for w in words], pos_tags=["X"] * n, ner_tags=["O"] * n, dep_parents=[0] * n,
-        dep_labels=[""] * n, entity_cids=[None] * n, entity_types=[None] * n,
+        document=doc,
+        position=position,
+        stable_id=sentence_stable_id(doc.name, start, end),
+        text=stext,
+        words=words,
+        char_offsets=offsets,
+        abs_char_offsets=[start + o for o in offsets],
+        lemmas=[w.lower() for w in words],
+        pos_tags=["X"] * n,
+        ner_tags=["O"] * n,
+        dep_parents=[0] * n,
+        dep_labels=[""] * n,
+        entity_cids=[None] * n,
+        entity_types=[None] * n,
     )
 
 

@@ -127,10 +127,20 @@ def add_one_candidate(session) -> int:
     doc = Document("extra-doc")
     text = "Ann Lee and Bob Lee married."
     sent = Sentence(
-        document=doc, position=0, stable_id="extra-doc::sentence:0:27", text=text,
-        words=text.split(), char_offsets=[0, 4, 8, 12, 16, 20], abs_char_offsets=[0, 4, 8, 12, 16, 20],
-        lemmas=text.lower().split(), pos_tags=["X"] * 6, ner_tags=["O"] * 6, dep_parents=[0] * 6,
-        dep_labels=[""] * 6, entity_cids=[None] * 6, entity_types=[None] * 6,
+        document=doc,
+        position=0,
+        stable_id="extra-doc::sentence:0:27",
+        text=text,
+        words=text.split(),
+        char_offsets=[0, 4, 8, 12, 16, 20],
+        abs_char_offsets=[0, 4, 8, 12, 16, 20],
+        lemmas=text.lower().split(),
+        pos_tags=["X"] * 6,
+        ner_tags=["O"] * 6,
+        dep_parents=[0] * 6,
+        dep_labels=[""] * 6,
+        entity_cids=[None] * 6,
+        entity_types=[None] * 6,
     )
     a = Span(sentence=sent, char_start=0, char_end=7, stable_id="extra-doc::span:0:7")
     b = Span(sentence=sent, char_start=12, char_end=19, stable_id="extra-doc::span:12:19")

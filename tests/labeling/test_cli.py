@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from snorkel_ie.labeling.cli import label
 from tests.labeling.conftest import build_spouse_candidates
 
-LF_MODULE = '''
+LF_MODULE = """
 def LF_one(c):
     return 1
 
@@ -19,7 +19,7 @@ def LF_odd(c):
 
 
 LFS = [LF_one, LF_odd]
-'''
+"""
 
 
 def test_label_command_applies_lfs_from_a_module(session, tmp_path, monkeypatch) -> None:

@@ -15,8 +15,13 @@ def _sentence():
     words = ["John", "married", "Mary", "in", "Paris", "."]
     offsets = [0, 5, 13, 18, 21, 26]
     return SimpleNamespace(
-        id=1, text="John married Mary in Paris .", words=words, lemmas=[w.lower() for w in words],
-        char_offsets=offsets, dep_parents=[2, 0, 2, 2, 4, 2], dep_labels=["nsubj", "ROOT", "dobj", "prep", "pobj", "punct"],
+        id=1,
+        text="John married Mary in Paris .",
+        words=words,
+        lemmas=[w.lower() for w in words],
+        char_offsets=offsets,
+        dep_parents=[2, 0, 2, 2, 4, 2],
+        dep_labels=["nsubj", "ROOT", "dobj", "prep", "pobj", "punct"],
     )
 
 
@@ -31,8 +36,15 @@ def test_span_features_of_a_candidate() -> None:
     s = _sentence()
     cand = SimpleNamespace(get_contexts=lambda: (TemporarySpan(s, 0, 4), TemporarySpan(s, 13, 17)))
     feats = set(get_span_feats(cand))
-    assert {"ARG0_WORD[john]", "ARG1_WORD[mary]", "BETWEEN_WORD[married]", "BETWEEN_SEQ[married]",
-            "RIGHT_WORD[in]", "RIGHT_WORD[paris]", "DEP_PATH[nsubj< married >dobj]"} <= feats
+    assert {
+        "ARG0_WORD[john]",
+        "ARG1_WORD[mary]",
+        "BETWEEN_WORD[married]",
+        "BETWEEN_SEQ[married]",
+        "RIGHT_WORD[in]",
+        "RIGHT_WORD[paris]",
+        "DEP_PATH[nsubj< married >dobj]",
+    } <= feats
     assert not any(f.startswith("LEFT_WORD") for f in feats)
 
 

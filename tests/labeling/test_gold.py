@@ -33,9 +33,7 @@ def _gold_from_file() -> dict[tuple, int]:
 
 
 def test_gold_from_tsv_is_aligned_with_the_label_matrix(session, spouse_candidates) -> None:
-    matched, unmatched = load_gold_labels_from_tsv(
-        session, SPOUSE / "gold_labels.tsv", Spouse, split=1, symmetric=True
-    )
+    matched, unmatched = load_gold_labels_from_tsv(session, SPOUSE / "gold_labels.tsv", Spouse, split=1, symmetric=True)
     truth = _gold_from_file()
     dev = [c for c in spouse_candidates if c.split == 1]
     want = []
@@ -80,14 +78,29 @@ def _cdr_document(session) -> list:
     doc = Document("pmid-1", meta={"relations": [["CID", "D002", "D010"], ["CID", "D999", "D011"]]})
     n = len(words)
     sent = Sentence(
-        document=doc, position=0, stable_id="pmid-1::sentence:0:40", text=text, words=words,
-        char_offsets=offsets, abs_char_offsets=offsets, lemmas=words, pos_tags=["X"] * n, ner_tags=["O"] * n,
-        dep_parents=[0] * n, dep_labels=[""] * n, entity_cids=cids, entity_types=["Chemical"] + ["O"] * (n - 1),
+        document=doc,
+        position=0,
+        stable_id="pmid-1::sentence:0:40",
+        text=text,
+        words=words,
+        char_offsets=offsets,
+        abs_char_offsets=offsets,
+        lemmas=words,
+        pos_tags=["X"] * n,
+        ner_tags=["O"] * n,
+        dep_parents=[0] * n,
+        dep_labels=[""] * n,
+        entity_cids=cids,
+        entity_types=["Chemical"] + ["O"] * (n - 1),
     )
 
     def span(i: int) -> Span:
-        return Span(sentence=sent, char_start=offsets[i], char_end=offsets[i] + len(words[i]),
-                    stable_id=f"pmid-1::span:{offsets[i]}:{offsets[i] + len(words[i])}")
+        return Span(
+            sentence=sent,
+            char_start=offsets[i],
+            char_end=offsets[i] + len(words[i]),
+            stable_id=f"pmid-1::span:{offsets[i]}:{offsets[i] + len(words[i])}",
+        )
 
     chem, chem2, dis1, dis2 = span(0), span(4), span(2), span(6)
     cands = [ChemicalDisease(chemical=c, disease=d, split=1) for c in (chem, chem2) for d in (dis1, dis2)]

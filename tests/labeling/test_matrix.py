@@ -17,7 +17,8 @@ GOLD = np.array([1, -1, -1, 1, 0])
 
 def _matrix(dense: np.ndarray, names=None) -> AnnotationMatrix:
     return AnnotationMatrix(
-        sp.csr_matrix(dense), candidate_ids=np.arange(10, 10 + dense.shape[0]),
+        sp.csr_matrix(dense),
+        candidate_ids=np.arange(10, 10 + dense.shape[0]),
         key_names=names or [f"LF_{j}" for j in range(dense.shape[1])],
     )
 
@@ -25,7 +26,16 @@ def _matrix(dense: np.ndarray, names=None) -> AnnotationMatrix:
 def test_lf_stats_binary_matches_hand_computed_values() -> None:
     stats = _matrix(BINARY).lf_stats(labels=GOLD, est_accs=[0.5, 0.9, 0.7])
     assert list(stats.columns) == [
-        "j", "Coverage", "Overlaps", "Conflicts", "TP", "FP", "FN", "TN", "Empirical Acc.", "Learned Acc."
+        "j",
+        "Coverage",
+        "Overlaps",
+        "Conflicts",
+        "TP",
+        "FP",
+        "FN",
+        "TN",
+        "Empirical Acc.",
+        "Learned Acc.",
     ]
     np.testing.assert_allclose(stats["Coverage"], [0.6, 0.6, 0.4])
     np.testing.assert_allclose(stats["Overlaps"], [0.4, 0.6, 0.2])
@@ -79,8 +89,9 @@ def test_load_matrix_returns_what_was_written(session, spouse_candidates) -> Non
         keys = get_or_create_keys(conn, "label", ["k0", "k1", "k2", "k3"])
         r, c = np.nonzero(dense)
         kid = np.array([keys[f"k{j}"] for j in c])
-        insert_columns(conn, "label", ["candidate_id", "key_id", "value"], ["i4"] * 3,
-                       [np.array(train)[r], kid, dense[r, c]])
+        insert_columns(
+            conn, "label", ["candidate_id", "key_id", "value"], ["i4"] * 3, [np.array(train)[r], kid, dense[r, c]]
+        )
     L = load_matrix(session, "label", 0, key_names=["k2", "k0", "missing"])
     assert L.candidate_ids.tolist() == train
     assert L.key_names == ["k2", "k0", "missing"]
