@@ -322,6 +322,8 @@ class LabelAnnotator(_Annotator):
             results = self._run(session, ids, job, fns, parallelism=parallelism, progress=progress, client=client)
         errors = _merge_errors(results)
         phases = _merge_seconds(results)
+        if results:
+            _analyze(session, "label")
         if cids_query is None:
             self._record(session, ctype, split, len(ids), stale, key_of, hashes, errors)
         summary = ApplySummary(
@@ -495,6 +497,7 @@ class FeatureAnnotator(_Annotator):
         )
         results = self._run(session, ids, job, fns, parallelism=parallelism, progress=progress, client=client)
         errors = _merge_errors(results)
+        _analyze(session, "feature")
         summary = ApplySummary(
             split, ctype, len(ids), ["featurizer"], [], sum(r.n_rows for r in results), time.perf_counter() - t0, errors
         )
@@ -532,6 +535,17 @@ def _merge_errors(results: Sequence[PartitionResult]) -> dict[str, ErrorRecord]:
         for name, rec in r.errors.items():
             errors.setdefault(name, ErrorRecord()).merge(rec)
     return errors
+
+
+def _analyze(session: Session, table: str) -> None:
+    """Refresh PostgreSQL's planner statistics after a bulk write.
+
+    Without them the planner believes the freshly loaded tables are empty and joins the
+    split's candidates to their rows with a nested loop: ten times slower to load.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        with session.get_bind().begin() as conn:
+            conn.exec_driver_sql(f'ANALYZE candidate; ANALYZE "{table}"')
 
 
 def _merge_seconds(results: Sequence[PartitionResult]) -> dict[str, float]:
