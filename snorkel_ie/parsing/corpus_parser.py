@@ -216,10 +216,12 @@ class CorpusParser:
         if clear:
             clear_documents(engine)
         summary = self.summary = ParseSummary()
+        if hasattr(self.parser, "resolve"):
+            self.parser.resolve()  # say here, once, if the pipeline falls back
         with relaxed_gc(), tqdm(desc="parsing", unit="doc", disable=not progress, dynamic_ncols=True) as bar:
             batches = _pending_batches(preprocessor, engine, batch_size, summary)
             if is_sqlite(engine):
-                self._run_sqlite(batches, engine, parallelism, summary, bar)
+                self._run_single_writer(batches, engine, parallelism, summary, bar)
             else:
                 self._run_postgres(batches, engine, parallelism, summary, bar)
         summary.seconds = time.perf_counter() - t0
@@ -227,8 +229,8 @@ class CorpusParser:
             session.expire_all()
         return summary
 
-    def _run_sqlite(self, batches, engine, parallelism, summary, bar) -> None:
-        context = {"parser": self.parser, "fn": self.fn}
+    def _run_single_writer(self, batches, engine, parallelism, summary, bar) -> None:
+        context = {"parser": self.parser, "fn": self.fn, "in_worker": parallelism > 1}
         with _Writer(engine) as writer:
             for n, encoded in _stream(_encode_batch, batches, parallelism, context):
                 summary.failures.extend(encoded.failures)
@@ -236,10 +238,10 @@ class CorpusParser:
 
     def _run_postgres(self, batches, engine, parallelism, summary, bar) -> None:
         if parallelism == 1:
-            self._run_sqlite(batches, engine, 1, summary, bar)  # pipelined parse + writer thread
+            self._run_single_writer(batches, engine, 1, summary, bar)  # pipelined parse + writer thread
             return
         url = engine.url.render_as_string(hide_password=False)
-        context = {"parser": self.parser, "fn": self.fn, "db_url": url}
+        context = {"parser": self.parser, "fn": self.fn, "db_url": url, "in_worker": True}
         for n, result in _stream(_encode_and_write, batches, parallelism, context):
             summary.add(result)
             bar.update(n)
@@ -304,13 +306,14 @@ _parsers: dict[Any, Any] = {}
 
 
 def _worker_parser(parser: Any) -> Any:
-    """One loaded parser per process and setting (workers get a fresh unpickled copy per batch)."""
+    """One loaded parser per worker process and setting (each batch brings a fresh unpickled copy)."""
     return _parsers.setdefault(pickle.dumps(parser), parser)
 
 
-def _encode_batch(records: list[DocRecord], *, parser: Any, fn: Any) -> _Encoded:
+def _encode_batch(records: list[DocRecord], *, parser: Any, fn: Any, in_worker: bool = False) -> _Encoded:
     """Parse a batch and encode its rows (token arrays as JSON text), catching per-document faults."""
-    parser = _worker_parser(parser)
+    if in_worker:
+        parser = _worker_parser(parser)
     docs, failures = [], []
     with relaxed_gc():
         results = parser.parse_many((r.text, r.mentions) for r in records)
@@ -376,9 +379,9 @@ def _write_transaction(engine: Engine, docs: list[_EncodedDoc]) -> _BatchResult:
         return _write(conn, docs)
 
 
-def _encode_and_write(records: list[DocRecord], *, parser: Any, fn: Any, db_url: str) -> _BatchResult:
+def _encode_and_write(records: list[DocRecord], *, parser: Any, fn: Any, db_url: str, in_worker: bool) -> _BatchResult:
     """PostgreSQL worker: parse a batch and write it in one transaction."""
-    encoded = _encode_batch(records, parser=parser, fn=fn)
+    encoded = _encode_batch(records, parser=parser, fn=fn, in_worker=in_worker)
     result = _write_transaction(get_engine(db_url), encoded.docs)
     result.failures = encoded.failures
     return result

@@ -16,11 +16,13 @@ merged, and a very long text is cut into pieces at whitespace outside any mentio
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import warnings
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from snorkel_ie.parsing.preprocessors import Mention
@@ -129,20 +131,29 @@ class Spacy:
             self._nlp = self._load()
         return self._nlp
 
+    def resolve(self) -> str:
+        """Name of the pipeline that will be used, without loading it; warns (once) on fallback.
+
+        :class:`~snorkel_ie.parsing.corpus_parser.CorpusParser` calls this in the parent
+        process, so the warning is shown once even when worker processes load the pipeline.
+        """
+        if self.loaded_name is None:
+            if self.model.startswith("blank:"):
+                self.loaded_name = self.model
+            else:
+                found = [n for n in (self.model, *MODEL_ALIASES.get(self.model, ())) if _installed(n)]
+                self.loaded_name = found[0] if found else f"blank:{self.lang}"
+                if not found:
+                    self._warn_missing()
+        return self.loaded_name
+
     def _load(self) -> Any:
         import spacy
 
-        if self.model.startswith("blank:"):
-            return self._blank(spacy, self.model.partition(":")[2] or self.lang)
-        for name in (self.model, *MODEL_ALIASES.get(self.model, ())):
-            try:
-                nlp = spacy.load(name, exclude=list(self.disable))
-            except OSError:
-                continue
-            self.loaded_name = name
-            return nlp
-        self._warn_missing()
-        return self._blank(spacy, self.lang)
+        name = self.resolve()
+        if name.startswith("blank:"):
+            return self._blank(spacy, name.partition(":")[2] or self.lang)
+        return spacy.load(name, exclude=list(self.disable))
 
     def _blank(self, spacy: Any, lang: str) -> Any:
         nlp = spacy.blank(lang)
@@ -241,6 +252,16 @@ class Spacy:
         return split_tokens(doc, text, bounds)
 
 
+def _installed(name: str) -> bool:
+    """True when ``name`` is an installed pipeline package or a pipeline folder."""
+    if Path(name).is_dir():
+        return True
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def _append(out: dict[int, Any], k: int, part: ParsedText) -> None:
     """Add the parse of one chunk to the document's result (renumbering sentences)."""
     if isinstance(part, Exception):
@@ -289,7 +310,11 @@ def _best_cut(text: str, lo: int, hi: int, inside: list[tuple[int, int]]) -> int
     pos = hi
     while pos > lo + 1 and not free(pos):
         pos -= 1
-    return pos if pos > lo + 1 else hi
+    if pos > lo + 1:
+        return pos
+    while not free(hi):  # a mention longer than the limit: the piece grows to its end
+        hi += 1
+    return hi
 
 
 def split_tokens(doc: Any, text: str, bounds: Sequence[int]) -> Any:

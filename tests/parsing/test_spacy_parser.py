@@ -103,6 +103,13 @@ def test_spacy_nested_mentions_tag_the_inner_type() -> None:
     assert len(parsed.spans) == 2
 
 
+def test_spacy_long_mention_is_never_cut() -> None:
+    text = "a b " + "x" * 30 + " c d e f"
+    parsed = Spacy("blank:en", max_length=10).parse(text, mentions=[Mention(4, 34, "Chemical", "D1")])
+    check_offsets(text, parsed)
+    assert [parsed.sentences[p]["text"][a:b] for p, a, b in parsed.spans] == ["x" * 30]
+
+
 def test_spacy_cuts_long_texts_outside_mentions() -> None:
     sentence = "Lithium carbonate toxicity was reported in a newborn infant. "
     text = sentence * 40 + "x" * 120
@@ -130,6 +137,18 @@ def test_spacy_missing_pipeline_falls_back_and_warns_once() -> None:
         parser = Spacy(name)
         parser.parse("Again.")
     assert parser.loaded_name == "blank:en"
+
+
+def test_spacy_resolve_warns_without_loading_and_workers_stay_quiet() -> None:
+    name = f"snorkel_ie_missing_{uuid.uuid4().hex[:8]}"
+    parser = Spacy(name)
+    with pytest.warns(UserWarning, match=name):
+        assert parser.resolve() == "blank:en"
+    assert parser._nlp is None
+    worker_copy = pickle.loads(pickle.dumps(Spacy(f"{name}_other")))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert worker_copy.resolve() == "blank:en"
 
 
 def test_spacy_pickles_settings_only() -> None:
