@@ -192,9 +192,10 @@ def _add_lf_prior(b: _Builder, prior_weights: np.ndarray) -> None:
         b.add(FT_LF_PRIOR, wid, 0, 0, j + 1, -1)
 
 
-def _add_lf_accuracy(b: _Builder, init_acc: np.ndarray) -> None:
+def _add_lf_accuracy(b: _Builder, init_acc: np.ndarray, fixed: np.ndarray) -> None:
     for j in range(b.layout.n_lfs):
         b.learn(b.layout.acc + j, float(init_acc[j]))
+        b.fixed[b.layout.acc + j] = bool(fixed[j])
         b.add(FT_LF_ACCURACY, b.layout.acc + j, 0, 0, j + 1, -1)
 
 
@@ -204,11 +205,11 @@ def _add_lf_propensity(b: _Builder) -> None:
         b.add(FT_LF_PROPENSITY, b.layout.prop + j, 0, -1, j + 1, -1)
 
 
-def _add_lf_class_propensity(b: _Builder) -> None:
+def _add_lf_class_propensity(b: _Builder, init: np.ndarray) -> None:
     if b.layout.cardinality != 2:
         raise ModelError("lf_class_propensity is defined for binary models only (cardinality 2)")
     for j in range(b.layout.n_lfs):
-        b.learn(b.layout.cprop + j, 0.0)
+        b.learn(b.layout.cprop + j, float(init[j]))
         b.add(FT_LF_CLASS_PROPENSITY, b.layout.cprop + j, 0, 0, j + 1, -1)
 
 
@@ -242,6 +243,7 @@ def build_factor_graph(
     lf_class_propensity: bool = False,
     init_acc: float | np.ndarray = 1.0,
     init_deps: float = 0.0,
+    polarity: np.ndarray | None = None,
 ) -> FactorGraph:
     """Compile the template graph: one small builder per factor type.
 
@@ -257,18 +259,28 @@ def build_factor_graph(
         Fixed weights of LF prior factors, one per LF (``None`` = no LF prior).
     init_acc, init_deps
         Initial accuracy and dependency weights.
+    polarity
+        Per LF, the sign of its votes when it only ever votes one way (``+1``/``-1``) and
+        ``0`` otherwise (binary models; ``None`` = all ``0``). A one-sided LF's accuracy
+        weight is not identifiable (its vote's value never varies), so it is fixed: at
+        ``0`` with ``lf_class_propensity``, whose weight (initialised to
+        ``polarity * init_acc``) then carries how much more often the LF votes for its
+        class, else at ``init_acc`` (a majority-vote weight).
     """
     layout = WeightLayout(cardinality, n_lfs, len(deps))
     b = _Builder(layout)
-    if class_prior:
-        _add_class_prior(b)
+    pol = np.zeros(n_lfs) if polarity is None else np.asarray(polarity, dtype=np.float64)
+    one_sided = pol != 0
+    acc0 = np.array(np.broadcast_to(np.asarray(init_acc, dtype=np.float64), (n_lfs,)))
+    if class_prior or lf_class_propensity:
+        _add_class_prior(b)  # with class propensities its weight also fixes the class marginal
     if lf_prior_weights is not None:
         _add_lf_prior(b, np.asarray(lf_prior_weights, dtype=np.float64))
-    _add_lf_accuracy(b, np.broadcast_to(np.asarray(init_acc, dtype=np.float64), (n_lfs,)))
+    _add_lf_accuracy(b, np.where(one_sided & lf_class_propensity, 0.0, acc0), one_sided)
     if lf_propensity:
         _add_lf_propensity(b)
     if lf_class_propensity:
-        _add_lf_class_propensity(b)
+        _add_lf_class_propensity(b, pol * acc0)
     dep_ids = _add_dependencies(b, deps, init_deps)
     rows = np.array(b.rows, dtype=np.int64).reshape(-1, 6)
     factor_vars = rows[:, 3:6].copy()

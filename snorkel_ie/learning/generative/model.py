@@ -87,7 +87,14 @@ class GenerativeModel:
         as observed: the model explains the values of the votes given which LFs voted,
         which gives the same accuracy estimates for independent LFs at lower cost.
     lf_class_propensity
-        Let an LF's propensity to vote depend on the class (binary models only).
+        Let an LF's propensity to vote depend on the class (binary models only; implies
+        ``lf_propensity`` and a class-prior weight). This is the Dawid-Skene model, fit by
+        EM when there are no dependencies, and the setting to use when LFs are one-sided
+        (each only ever votes +1 or only -1, as most real LFs): abstaining then carries
+        class information, so a one-sided LF's quality is identifiable. A one-sided LF's
+        accuracy weight is fixed at 0 and its class-propensity weight carries its quality.
+        Without it a one-sided LF's accuracy weight is not identifiable (its vote never
+        varies) and stays fixed at ``init_acc``, i.e. a majority-vote weight.
     seed
         Seed of the Gibbs sampler (used when dependencies are given); a seed reproduces
         a run to the bit.
@@ -184,21 +191,24 @@ class GenerativeModel:
         if self.deps_ and data.row_card.shape[0]:
             raise ModelError("dependencies cannot be combined with candidate_ranges")
         prior = self._prior_weights(LF_acc_prior_weights, LF_acc_prior_weight_default, data.n_lfs)
+        self.polarity_ = _polarity(data) if self.signed_ else np.zeros(data.n_lfs, dtype=np.int64)
         self.graph_ = build_factor_graph(
             data.n_lfs,
             data.k_max,
             deps=self.deps_,
             class_prior=self.class_prior,
             lf_prior_weights=prior,
-            lf_propensity=self.lf_propensity,
+            lf_propensity=self.lf_propensity or self.lf_class_propensity,
             lf_class_propensity=self.lf_class_propensity,
             init_acc=init_acc,
             init_deps=init_deps,
+            polarity=self.polarity_,
         )
         lr = 1.0 if step_size is None else 10.0 * step_size * data.n_rows
         settings = LearnSettings(
             epochs=epochs, learning_rate=lr, decay=decay, reg_param=reg_param, reg_type=reg_type,
             burn_in=burn_in, seed=self.seed, threads=threads, label_weight=label_prior_weight,
+            learn_class_prior=self.class_prior,
         )  # fmt: skip
         self.label_prior_weight_ = label_prior_weight
         with _progress(verbose, epochs) as callback:
@@ -367,8 +377,12 @@ class GenerativeModel:
         acc, prop, cprop, *_ = lf_views(g, w)
         k = self.k_
         theta = class_offsets(g, w)[:k]
-        correct = 1.0 / (1.0 + (k - 1) * np.exp(-2.0 * acc))  # P(vote = y | vote, y)
-        if self.lf_propensity:
+        correct = np.repeat((1.0 / (1.0 + (k - 1) * np.exp(-2.0 * acc)))[:, None], k, axis=1)  # P(vote = y | vote, y)
+        pol = getattr(self, "polarity_", None)
+        if self.signed_ and pol is not None:
+            one = pol != 0  # a one-sided LF always votes its sign
+            correct[one] = (np.array([-1, 1])[None, :] == pol[one][:, None]).astype(float)
+        if self.lf_propensity or self.lf_class_propensity:
             sy = np.array([-1.0, 1.0]) if k == 2 else np.zeros(k)
             u = prop[:, None] + cprop[:, None] * sy[None, :] + np.logaddexp(acc, np.log(k - 1) - acc)[:, None]
             pvote = 1.0 / (1.0 + np.exp(-u))  # (m, k)
@@ -379,15 +393,15 @@ class GenerativeModel:
         pi = np.exp(log_pi - log_pi.max())
         pi /= pi.sum()
         coverage = pvote @ pi
-        accuracy = (pvote * correct[:, None]) @ pi / np.maximum(coverage, 1e-300)
+        accuracy = (pvote * correct) @ pi / np.maximum(coverage, 1e-300)
         if self.signed_:
-            pos_right = pi[1] * pvote[:, 1] * correct
-            neg_wrong = pi[0] * pvote[:, 0] * (1.0 - correct)
+            pos_right = pi[1] * pvote[:, 1] * correct[:, 1]
+            neg_wrong = pi[0] * pvote[:, 0] * (1.0 - correct[:, 0])
             precision = pos_right / np.maximum(pos_right + neg_wrong, 1e-300)
-            recall = pvote[:, 1] * correct
+            recall = pvote[:, 1] * correct[:, 1]
         else:
             precision = accuracy
-            recall = (pvote * correct[:, None]).mean(axis=1)
+            recall = (pvote * correct).mean(axis=1)
         index = self.lf_names_ if self.lf_names_ is not None else range(g.layout.n_lfs)
         return pd.DataFrame(
             {"Accuracy": accuracy, "Coverage": coverage, "Precision": precision, "Recall": recall}, index=index
@@ -400,7 +414,9 @@ class GenerativeModel:
         base = Path(path).with_suffix("") if Path(path).suffix in (".npz", ".json") else Path(path)
         g = self.graph_
         arrays = {name: getattr(g, name) for name in _GRAPH_ARRAYS}
-        np.savez(base.with_name(base.name + ".npz"), weight_vector=self.weight_vector_, coverage=self.coverage_, **arrays)
+        np.savez(
+            base.with_name(base.name + ".npz"), weight_vector=self.weight_vector_, coverage=self.coverage_, **arrays
+        )
         meta = {
             "format_version": _FORMAT_VERSION,
             "params": {k: getattr(self, k) for k in _PARAMS},
@@ -411,6 +427,7 @@ class GenerativeModel:
             "lf_names": self.lf_names_,
             "label_prior_weight": self.label_prior_weight_,
             "epochs_run": self.epochs_run_,
+            "polarity": np.asarray(getattr(self, "polarity_", np.zeros(g.layout.n_lfs))).astype(int).tolist(),
         }
         base.with_name(base.name + ".json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
@@ -433,11 +450,19 @@ class GenerativeModel:
         self.lf_names_ = meta["lf_names"]
         self.label_prior_weight_ = meta["label_prior_weight"]
         self.epochs_run_ = meta["epochs_run"]
+        self.polarity_ = np.asarray(meta.get("polarity", [0] * int(meta["n_lfs"])), dtype=np.int64)
         layout = WeightLayout(self.k_, int(meta["n_lfs"]), len(self.deps_))
         self.graph_ = FactorGraph(layout=layout, **{name: arrays[name] for name in _GRAPH_ARRAYS})
         self.weight_vector_ = arrays["weight_vector"]
         self.coverage_ = arrays["coverage"]
         return self
+
+
+def _polarity(data: LabelData) -> np.ndarray:
+    """Per LF: ``+1``/``-1`` when all its votes are positive/negative, ``0`` when mixed or none."""
+    pos = np.bincount(data.indices[data.data == 2], minlength=data.n_lfs)
+    neg = np.bincount(data.indices[data.data == 1], minlength=data.n_lfs)
+    return np.where((pos > 0) & (neg == 0), 1, np.where((neg > 0) & (pos == 0), -1, 0)).astype(np.int64)
 
 
 _PARAMS = ("class_prior", "lf_prior", "lf_propensity", "lf_class_propensity", "seed", "cardinality")

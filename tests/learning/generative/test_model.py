@@ -25,7 +25,13 @@ def _in_sample_accuracy(L, y):
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "params",
-    [{}, {"lf_propensity": True}, {"class_prior": True}, {"lf_prior": True}, {"class_prior": True, "lf_propensity": True}],
+    [
+        {},
+        {"lf_propensity": True},
+        {"class_prior": True},
+        {"lf_prior": True},
+        {"class_prior": True, "lf_propensity": True},
+    ],
 )
 def test_generative_model_recovers_binary_accuracies(params):
     L, y = make_independent(20_000, ACC, COV, seed=1)
@@ -211,3 +217,41 @@ def test_generative_model_candidate_ranges():
     full = GenerativeModel()
     full.train(L)
     np.testing.assert_allclose(marg, full.marginals(L), atol=1e-6)
+
+
+def _one_sided(n: int, seed: int) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """Positive-only and negative-only LFs (as most real LFs are), with known accuracies."""
+    rng = np.random.default_rng(seed)
+    y = rng.choice([-1, 1], size=n)
+    signs = np.array([1, 1, 1, -1, -1, -1])
+    accs = np.array([0.9, 0.8, 0.75, 0.85, 0.8, 0.7])
+    L = np.zeros((n, len(signs)), dtype=np.int64)
+    for j, (s, a) in enumerate(zip(signs, accs, strict=True)):
+        fires = rng.random(n) < 0.3
+        right = rng.random(n) < a
+        # An LF that votes s is right when y == s: fire on the right class w.p. a among its votes.
+        target = np.where(right, s, -s)
+        L[fires & (y == target), j] = s
+    return sp.csr_matrix(L), y, signs
+
+
+def test_generative_model_keeps_one_sided_lfs_better_than_random():
+    L, y, _ = _one_sided(20_000, seed=3)
+    model = GenerativeModel()
+    model.train(L)
+    assert np.all(model.weights.lf_accuracy > 0)
+    acc = (model.predictions(L) == y).mean()
+    mv = (np.where(np.asarray(L.sum(axis=1)).ravel() > 0, 1, -1) == y).mean()
+    assert acc >= mv - 0.005
+
+
+def test_generative_model_class_propensity_learns_one_sided_lfs():
+    L, y, signs = _one_sided(20_000, seed=3)
+    model = GenerativeModel(lf_class_propensity=True)
+    model.train(L)
+    assert np.array_equal(np.sign(model.weights.lf_class_propensity), signs)
+    acc = (model.predictions(L) == y).mean()
+    mv = (np.where(np.asarray(L.sum(axis=1)).ravel() > 0, 1, -1) == y).mean()
+    assert acc > mv + 0.005
+    est = model.learned_lf_stats()["Accuracy"].to_numpy()
+    assert np.abs(est - np.array([0.9, 0.8, 0.75, 0.85, 0.8, 0.7])).mean() < 0.03
