@@ -26,7 +26,7 @@ import numpy as np
 from sqlalchemy import select
 
 from snorkel_ie.db.session import SnorkelSession
-from snorkel_ie.examples.cdr import DEV, TRAIN, ChemicalDisease, load_corpus, training_cid_pairs
+from snorkel_ie.examples.cdr import DEV, TRAIN, ChemicalDisease, load_corpus, training_cid_documents
 from snorkel_ie.examples.cdr_lfs import make_lfs
 from snorkel_ie.labeling import LabelAnnotator, load_gold_labels, majority_vote, save_marginals
 from snorkel_ie.learning.generative import GenerativeModel
@@ -86,7 +86,7 @@ def run(
         result.facts["corpus"] = str(corpus)
 
     with _stage(result, "labeling functions"):
-        lfs = make_lfs(training_cid_pairs(session))
+        lfs = make_lfs(training_cid_documents(session))  # leaves each train candidate's own document out
         labeler = LabelAnnotator(lfs=lfs)
         L_train = labeler.apply(split=TRAIN, session=session, parallelism=parallelism, progress=progress)
         L_dev = labeler.apply_existing(split=DEV, session=session, parallelism=parallelism, progress=progress)
@@ -108,15 +108,17 @@ def run(
         result.facts.update(strategy=choice.strategy, dependencies=len(deps), label_density=choice.label_density)
 
     with _stage(result, "generative model"):
-        gen_model = GenerativeModel(lf_propensity=True, seed=seed)
+        # class propensities (Dawid-Skene): the LFs are one-sided, so abstaining is informative
+        gen_model = GenerativeModel(lf_class_propensity=True, class_prior=True, seed=seed)
         gen_model.train(L_train, deps=deps)
         train_marginals = gen_model.marginals(L_train)
         save_marginals(session, L_train, train_marginals)
         _score("generative model", result, gen_model.predictions(L_dev), gold)
         from snorkel_ie.learning.plots import plot_marginals_histogram
 
-        plot_marginals_histogram(train_marginals, title="Training marginals (generative model)",
-                                 path=report / "marginals_histogram.png")
+        plot_marginals_histogram(
+            train_marginals, title="Training marginals (generative model)", path=report / "marginals_histogram.png"
+        )
 
     with _stage(result, "BiLSTM"):
         from snorkel_ie.learning.discriminative import BiLSTM
@@ -124,8 +126,16 @@ def run(
         train_cands = _candidates(session, L_train.candidate_ids)
         dev_cands = _candidates(session, L_dev.candidate_ids)
         lstm = BiLSTM(seed=seed)
-        lstm.train(train_cands, train_marginals, X_dev=dev_cands, Y_dev=gold, n_epochs=lstm_epochs,
-                   rebalance=0.25, verbose=progress, seed=seed)
+        lstm.train(
+            train_cands,
+            train_marginals,
+            X_dev=dev_cands,
+            Y_dev=gold,
+            n_epochs=lstm_epochs,
+            rebalance=0.25,
+            verbose=progress,
+            seed=seed,
+        )
         _score("BiLSTM", result, lstm.predictions(dev_cands), gold)
 
     _write_summary(result, report)
@@ -133,8 +143,9 @@ def run(
 
 
 def _write_summary(result: DemoResult, report: Path) -> None:
-    (report / "scores.json").write_text(json.dumps({"scores": result.scores, "seconds": result.seconds,
-                                                     "facts": result.facts}, indent=2, default=str))
+    (report / "scores.json").write_text(
+        json.dumps({"scores": result.scores, "seconds": result.seconds, "facts": result.facts}, indent=2, default=str)
+    )
     print("\n== summary: dev split")
     print(f"   {'model':<18} {'precision':>9} {'recall':>7} {'F1':>6}")
     for name, s in result.scores.items():
@@ -153,8 +164,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lstm-epochs", type=int, default=10)
     parser.add_argument("--report-dir", default="reports/cdr")
     args = parser.parse_args(argv)
-    run(db=args.db, data=args.data, model=args.model, parallelism=args.parallelism, max_docs=args.max_docs,
-        lstm_epochs=args.lstm_epochs, report_dir=args.report_dir)
+    run(
+        db=args.db,
+        data=args.data,
+        model=args.model,
+        parallelism=args.parallelism,
+        max_docs=args.max_docs,
+        lstm_epochs=args.lstm_epochs,
+        report_dir=args.report_dir,
+    )
 
 
 if __name__ == "__main__":

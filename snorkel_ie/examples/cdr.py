@@ -111,6 +111,26 @@ def training_cid_pairs(session: Session) -> set[tuple[str, str]]:
     return pairs
 
 
+def training_cid_documents(session: Session) -> dict[tuple[str, str], frozenset[str]]:
+    """Each CID pair of the train split's documents -> the names of the documents stating it.
+
+    With it, the knowledge-base LFs can leave a train candidate's own document out
+    (:func:`snorkel_ie.examples.cdr_lfs.knowledge_base_lfs`): otherwise the knowledge base
+    holds the very gold relations of the train documents, its LFs look near perfect on
+    train but not on dev, and a model fit on train trusts them far too much.
+    """
+    train_docs = (
+        select(Sentence.document_id)
+        .join(ChemicalDisease, ChemicalDisease.sentence_id == Sentence.id)
+        .where(ChemicalDisease.split == TRAIN)
+    )
+    found: dict[tuple[str, str], set[str]] = {}
+    for name, meta in session.execute(select(Document.name, Document.meta).where(Document.id.in_(train_docs))):
+        for a, b in relation_pairs(meta, "CID"):
+            found.setdefault((a, b), set()).add(name)
+    return {pair: frozenset(names) for pair, names in found.items()}
+
+
 def split_sizes(session: Session) -> dict[int, int]:
     """Number of ChemicalDisease candidates per split."""
     from sqlalchemy import func
@@ -130,5 +150,6 @@ __all__: list[Any] = [
     "document_splits",
     "load_corpus",
     "split_sizes",
+    "training_cid_documents",
     "training_cid_pairs",
 ]

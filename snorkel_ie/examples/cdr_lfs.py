@@ -18,7 +18,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from snorkel_ie.labeling.lf_generators import ontology_lfs
 from snorkel_ie.labeling.lf_helpers import (
     get_tagged_text,
     rule_regex_search_before_A,
@@ -196,41 +195,195 @@ PATTERN_LFS: list[LF] = [
 ]  # fmt: skip
 
 
+# --- document structure -----------------------------------------------------------------
+#
+# CDR labels are document-level (a pair is positive when the abstract states the relation
+# anywhere), so how the pair's entities are used across the abstract is strong evidence:
+# a chemical mentioned once, outside the title, is rarely the abstract's cause of anything.
+
+
+class DocumentIndex:
+    """Chemical and disease ids of each sentence of a document, and mention counts per id."""
+
+    def __init__(self, sentences: Iterable[Any]):
+        self.chemicals: list[frozenset[str]] = []
+        self.diseases: list[frozenset[str]] = []
+        self.counts: dict[tuple[str, str], int] = {}
+        for sent in sentences:
+            found: dict[str, set[str]] = {"Chemical": set(), "Disease": set()}
+            previous = None
+            for etype, cid in zip(sent.entity_types, sent.entity_cids, strict=False):
+                if etype not in found:
+                    previous = None
+                    continue
+                found[etype] |= entity_ids(cid)
+                if (etype, cid) != previous:  # a new mention
+                    for x in entity_ids(cid):
+                        self.counts[(etype, x)] = self.counts.get((etype, x), 0) + 1
+                previous = (etype, cid)
+            self.chemicals.append(frozenset(found["Chemical"]))
+            self.diseases.append(frozenset(found["Disease"]))
+        self.top = {t: max((n for (tt, _), n in self.counts.items() if tt == t), default=0) for t in found}
+
+    def count(self, etype: str, ids: frozenset[str]) -> int:
+        """Mentions of the most mentioned id among ``ids``."""
+        return max((self.counts.get((etype, x), 0) for x in ids), default=0)
+
+    def co_occurrences(self, chem: frozenset[str], dis: frozenset[str]) -> int:
+        """Number of sentences that mention both the chemical and the disease."""
+        return sum(1 for c, d in zip(self.chemicals, self.diseases, strict=True) if chem & c and dis & d)
+
+    def in_title(self, chem: frozenset[str], dis: frozenset[str]) -> tuple[bool, bool]:
+        return bool(chem & self.chemicals[0]), bool(dis & self.diseases[0])
+
+
+_DOC_CACHE: dict[str, DocumentIndex] = {}
+
+
+def entity_ids(cid: Any) -> frozenset[str]:
+    """The MeSH ids of a pre-tagged entity id (``'D1|D2'`` -> both; ``'-1'`` -> none)."""
+    return frozenset(str(cid).split("|")) - {"-1", "None", ""}
+
+
+def document_index(c: Any) -> DocumentIndex:
+    """The candidate's :class:`DocumentIndex`, built once per document (per process)."""
+    doc = c.get_parent().document
+    key = doc.stable_id
+    index = _DOC_CACHE.get(key)
+    if index is None:
+        if len(_DOC_CACHE) > 4096:
+            _DOC_CACHE.clear()
+        index = _DOC_CACHE[key] = DocumentIndex(doc.sentences)
+    return index
+
+
+def _pair_ids(c: Any) -> tuple[frozenset[str], frozenset[str]]:
+    chem, dis = c.get_cids()
+    return entity_ids(chem), entity_ids(dis)
+
+
+def LF_doc_chemical_once(c: Any) -> int:
+    """-1: the chemical is mentioned once in the abstract and not in its title."""
+    chem, dis = _pair_ids(c)
+    index = document_index(c)
+    return -1 if index.count("Chemical", chem) <= 1 and not index.in_title(chem, dis)[0] else 0
+
+
+def LF_doc_minor_chemical(c: Any) -> int:
+    """-1: another chemical is mentioned more often, and this one is not in the title."""
+    chem, dis = _pair_ids(c)
+    index = document_index(c)
+    return -1 if index.count("Chemical", chem) < index.top["Chemical"] and not index.in_title(chem, dis)[0] else 0
+
+
+def LF_doc_minor_disease(c: Any) -> int:
+    """-1: another disease is mentioned more often, and this one is not in the title."""
+    chem, dis = _pair_ids(c)
+    index = document_index(c)
+    return -1 if index.count("Disease", dis) < index.top["Disease"] and not index.in_title(chem, dis)[1] else 0
+
+
+def LF_doc_single_mention_pair(c: Any) -> int:
+    """-1: the pair meets in this sentence only, and neither entity is in the title."""
+    chem, dis = _pair_ids(c)
+    index = document_index(c)
+    return -1 if index.co_occurrences(chem, dis) <= 1 and not any(index.in_title(chem, dis)) else 0
+
+
+def LF_doc_main_pair(c: Any) -> int:
+    """+1: both are the abstract's most mentioned chemical and disease, and meet in several sentences."""
+    chem, dis = _pair_ids(c)
+    index = document_index(c)
+    main = (
+        index.count("Chemical", chem) == index.top["Chemical"] and index.count("Disease", dis) == index.top["Disease"]
+    )
+    return 1 if main and index.co_occurrences(chem, dis) >= 2 else 0
+
+
+def LF_doc_title_pair(c: Any) -> int:
+    """+1: the title names both the chemical and the disease, and they meet in the body too."""
+    chem, dis = _pair_ids(c)
+    index = document_index(c)
+    return 1 if all(index.in_title(chem, dis)) and index.co_occurrences(chem, dis) >= 3 else 0
+
+
+DOCUMENT_LFS: list[LF] = [
+    LF_doc_chemical_once, LF_doc_main_pair, LF_doc_minor_chemical, LF_doc_minor_disease,
+    LF_doc_single_mention_pair, LF_doc_title_pair,
+]  # fmt: skip
+
+
 # --- distant supervision ---------------------------------------------------------------
 
 
-def knowledge_base_lfs(cid_pairs: Iterable[tuple[str, str]]) -> list[LF]:
+def knowledge_base_lfs(cid_pairs: Iterable[tuple[str, str]] | Mapping[tuple[str, str], Iterable[str]]) -> list[LF]:
     """Distant-supervision LFs from known (chemical MeSH, disease MeSH) CID pairs.
 
     ``LF_kb_cid`` votes +1 on a known pair. ``LF_kb_other_effect`` votes -1 when the
     chemical is a known cause of other diseases but not of this one (as the original
     used CTD's "therapeutic"/"unspecified" relations), and ``LF_kb_other_cause`` when the
     disease has other known causes.
+
+    Given a mapping pair -> names of the documents that state it (as
+    :func:`snorkel_ie.examples.cdr.training_cid_documents` returns), a candidate's own
+    document is left out of the knowledge base: a train candidate then sees the knowledge
+    base a dev candidate sees (the other train documents' pairs), instead of its own gold.
     """
-    pairs = {(a, b) for a, b in cid_pairs}
-    chemicals = {a for a, _ in pairs}
-    diseases = {b for _, b in pairs}
-    ontology: Mapping[str, set[tuple[str, str]]] = {"cid": pairs}
-    kb = ontology_lfs(ontology, {"cid": 1}, prefix="LF_kb_", cids=True)
-    return [*kb, OtherKnownLF(chemicals, pairs, 0, "LF_kb_other_effect"), OtherKnownLF(diseases, pairs, 1, "LF_kb_other_cause")]
+    if isinstance(cid_pairs, Mapping):
+        known = {(str(a), str(b)): frozenset(map(str, docs)) for (a, b), docs in cid_pairs.items()}
+    else:
+        known = {(str(a), str(b)): frozenset() for a, b in cid_pairs}
+    return [
+        KnowledgeBaseLF(known, "pair", 1, "LF_kb_cid"),
+        KnowledgeBaseLF(known, "chemical", -1, "LF_kb_other_effect"),
+        KnowledgeBaseLF(known, "disease", -1, "LF_kb_other_cause"),
+    ]
 
 
-class OtherKnownLF:
-    """-1 when argument ``position``'s entity is in ``known`` but the pair is not a known pair."""
+class KnowledgeBaseLF:
+    """A distant-supervision LF over known pairs, leaving the candidate's own document out.
 
-    def __init__(self, known: set[str], pairs: set[tuple[str, str]], position: int, name: str):
-        self.known, self.pairs, self.position, self.__name__ = frozenset(known), frozenset(pairs), position, name
+    ``mode`` ``'pair'``: vote ``value`` when the pair is known; ``'chemical'`` /
+    ``'disease'``: vote ``value`` when that argument is in a known pair but the pair is not.
+    """
+
+    def __init__(self, known: Mapping[tuple[str, str], frozenset[str]], mode: str, value: int, name: str):
+        self.pairs = dict(known)
+        self.chemicals: dict[str, frozenset[str]] = {}
+        self.diseases: dict[str, frozenset[str]] = {}
+        for (a, b), docs in self.pairs.items():
+            self.chemicals[a] = self.chemicals.get(a, frozenset()) | docs
+            self.diseases[b] = self.diseases.get(b, frozenset()) | docs
+        self.mode, self.value, self.__name__ = mode, value, name
+
+    @staticmethod
+    def _known(docs: frozenset[str] | None, own: str) -> bool:
+        if docs is None:
+            return False
+        return not docs or bool(docs - {own})
+
+    def _pair_known(self, chem: frozenset[str], dis: frozenset[str], own: str) -> bool:
+        return any(self._known(self.pairs.get((a, b)), own) for a in chem for b in dis)
+
+    def _entity_known(self, table: dict[str, frozenset[str]], ids: frozenset[str], own: str) -> bool:
+        """Some pair of this entity is stated by a document other than the candidate's own."""
+        return any(self._known(table.get(x), own) for x in ids)
 
     def __call__(self, c: Any) -> int:
-        ids = [set(str(x).split("|")) - {"-1", "None"} for x in c.get_cids()]
-        if not ids[self.position] & self.known:
-            return 0
-        return 0 if any((a, b) in self.pairs for a in ids[0] for b in ids[1]) else -1
+        chem, dis = _pair_ids(c)
+        own = c.get_parent().document.name if any(self.pairs.values()) else ""
+        pair = self._pair_known(chem, dis, own)
+        if self.mode == "pair":
+            return self.value if pair else 0
+        table, ids = (self.chemicals, chem) if self.mode == "chemical" else (self.diseases, dis)
+        return self.value if not pair and self._entity_known(table, ids, own) else 0
 
     def __repr__(self) -> str:
-        return f"{self.__name__}(known={len(self.known)}, pairs={len(self.pairs)})"
+        return f"{self.__name__}(pairs={len(self.pairs)})"
 
 
-def make_lfs(cid_pairs: Iterable[tuple[str, str]]) -> list[LF]:
-    """Every CDR labeling function: patterns, structure, and distant supervision from ``cid_pairs``."""
-    return [*PATTERN_LFS, *knowledge_base_lfs(cid_pairs)]
+def make_lfs(cid_pairs: Iterable[tuple[str, str]] | Mapping[tuple[str, str], Iterable[str]]) -> list[LF]:
+    """Every CDR labeling function: patterns, structure, document structure and distant
+    supervision from ``cid_pairs`` (a set of pairs, or pair -> document names to leave a
+    candidate's own document out; see :func:`knowledge_base_lfs`)."""
+    return [*PATTERN_LFS, *DOCUMENT_LFS, *knowledge_base_lfs(cid_pairs)]
