@@ -236,7 +236,7 @@ def _fit_chunk(Wt, Wv, j0, j1, indptr, cols, vals, K, epochs, step, decay, l1, t
 
 @njit(cache=True, parallel=True)
 def fit_structure(
-    indptr, cols, vals, n, K, epochs, init_acc, step, decay, l1, truncation, higher, prop, n_chunks, block
+    indptr, cols, vals, n, K, epochs, init_acc, init_bias, step, decay, l1, truncation, higher, prop, n_chunks, block
 ):
     """Fit one pseudolikelihood model per LF; return the ``(n, 6n + 2K)`` weight matrix.
 
@@ -255,7 +255,10 @@ def fit_structure(
     epochs
         Passes over the rows.
     init_acc
-        Initial accuracy weight of every LF (positive, to break the label-swap symmetry).
+        ``(n,)`` initial accuracy weight of every LF, copied into every target's model
+        (positive, to break the label-swap symmetry).
+    init_bias
+        ``(K, n)`` initial ``bias[v]`` of every target.
     step, decay, l1, truncation
         Step size, per-epoch step decay, L1 strength, rows between truncations.
     higher, prop
@@ -266,8 +269,10 @@ def fit_structure(
         Rows between two snapshots of the last epoch.
     """
     Wt = np.zeros((N_BLOCKS, n, n))
-    Wt[ACC] = init_acc
+    for k in range(n):
+        Wt[ACC, k, :] = init_acc[k]
     Wv = np.zeros((2 * K, n))
+    Wv[:K] = init_bias
     avg = np.zeros((N_BLOCKS, n, n))
     per = (n + n_chunks - 1) // n_chunks
     for b in prange(n_chunks):

@@ -134,6 +134,25 @@ def elbow_threshold(thresholds: Sequence[float], counts: Sequence[int], *, min_c
     return float(t[1 + int(np.argmax(curvature))])
 
 
+def initial_weights(R: sp.csr_matrix, K: int, *, accuracy_weight: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Starting accuracy weights ``(n,)`` and vote biases ``(K, n)``.
+
+    Every LF starts with the same positive accuracy weight (better than random; this
+    picks the right one of the two label-swapped solutions). Accuracies are *not*
+    estimated from agreement with a majority vote: on Example 3.1 that would start the
+    copies as the accurate LFs, the very mistake structure learning must avoid.
+    ``bias[v]`` starts where the frequency of vote ``v`` against abstention is matched
+    given that accuracy weight, so the first epoch is not spent on coverage.
+    """
+    m, n = R.shape
+    w = np.full(n, accuracy_weight)
+    per_value = np.zeros((K, n))
+    np.add.at(per_value, (R.data - 1, R.indices), 1.0)
+    abstain = m - per_value.sum(axis=0)
+    bias = np.log((per_value + 0.5) / (abstain + 0.5)) - np.log((np.exp(w) + K - 1) / K)
+    return w, bias
+
+
 class DependencySelector:
     """Select dependencies among labeling functions by L1-regularised pseudolikelihood.
 
@@ -164,9 +183,9 @@ class DependencySelector:
         self,
         *,
         seed: int = 271828,
-        epochs: int = 5,
-        step_size: float = 0.05,
-        decay: float = 0.5,
+        epochs: int = 4,
+        step_size: float = 0.1,
+        decay: float = 0.3,
         l1: float | None = None,
     ) -> None:
         if epochs < 1 or step_size <= 0 or not 0 < decay <= 1 or (l1 is not None and l1 < 0):
@@ -181,7 +200,7 @@ class DependencySelector:
         self.l1 = l1
         self.weights_: np.ndarray | None = None
         self._fit_key: tuple | None = None
-        self._K = 2
+        self._higher = False
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -189,11 +208,14 @@ class DependencySelector:
         L,
         *,
         higher_order: bool = False,
-        propensity: bool = False,
         truncation: int = 10,
         cardinality: int | None = None,
     ) -> DependencySelector:
-        """Fit the per-LF pseudolikelihood models on ``L`` (see :meth:`select`)."""
+        """Fit the per-LF pseudolikelihood models on ``L`` (see :meth:`select`).
+
+        The co-labeling weights (for ``propensity``) are always fit: they keep the
+        vote-correlation weights from absorbing correlated coverage.
+        """
         if truncation < 1:
             raise ConfigurationError(f"truncation must be a positive number of rows, got {truncation}")
         R, K = recode_label_matrix(L, cardinality=cardinality)
@@ -212,7 +234,7 @@ class DependencySelector:
             n,
             K,
             self.epochs,
-            1.0,
+            *initial_weights(R, K),
             self.step_size,
             self.decay,
             l1,
@@ -222,18 +244,16 @@ class DependencySelector:
             max(1, numba.get_num_threads()),
             256,
         )
-        self._K = K
-        self._fit_key = (_fingerprint(R), higher_order, propensity, truncation)
+        self._higher = higher_order
+        self._fit_key = (_fingerprint(R), higher_order, truncation)
         return self
 
-    def _ensure_fit(self, L, higher_order, propensity, truncation, cardinality) -> None:
+    def _ensure_fit(self, L, higher_order, truncation, cardinality) -> None:
         R, _ = recode_label_matrix(L, cardinality=cardinality)
-        if self._fit_key != (_fingerprint(R), higher_order, propensity, truncation):
-            self.fit(
-                L, higher_order=higher_order, propensity=propensity, truncation=truncation, cardinality=cardinality
-            )
+        if self._fit_key != (_fingerprint(R), higher_order, truncation):
+            self.fit(L, higher_order=higher_order, truncation=truncation, cardinality=cardinality)
 
-    def pair_weights(self) -> dict[int, np.ndarray]:
+    def pair_weights(self, *, propensity: bool = False) -> dict[int, np.ndarray]:
         """Per dependency type, the ``(n, n)`` matrix of pair strengths from the last fit.
 
         Similar (and reinforcing) strengths are symmetric: the larger absolute weight of
@@ -245,18 +265,18 @@ class DependencySelector:
         W = np.abs(self.weights_)
         n = W.shape[0]
         block = {b: W[:, b * n : (b + 1) * n] for b in range(kern.N_BLOCKS)}
-        sim = block[kern.SIM]
+        sim = np.maximum(block[kern.SIM], block[kern.COL]) if propensity else block[kern.SIM]
         out = {DEP_SIMILAR: np.maximum(sim, sim.T)}
-        if np.any(block[kern.FOUT]) or np.any(block[kern.FIN]) or np.any(block[kern.REIN]):
+        if self._higher:
             out[DEP_FIXING] = np.maximum(block[kern.FOUT], block[kern.FIN].T)
             out[DEP_REINFORCING] = np.maximum(block[kern.REIN], block[kern.REIN].T)
         for mat in out.values():
             np.fill_diagonal(mat, 0.0)
         return out
 
-    def _threshold(self, threshold: float) -> set[Dependency]:
+    def _threshold(self, threshold: float, propensity: bool) -> set[Dependency]:
         deps: set[Dependency] = set()
-        for dep_type, mat in self.pair_weights().items():
+        for dep_type, mat in self.pair_weights(propensity=propensity).items():
             if dep_type != DEP_FIXING:
                 mat = np.triu(mat)
             for j, k in zip(*np.nonzero(mat > threshold), strict=True):
@@ -300,8 +320,8 @@ class DependencySelector:
             ``j < k`` for ``DEP_SIMILAR`` and ``DEP_REINFORCING``; for ``DEP_FIXING`` the
             pair is ordered "j fixes k" (``j`` is right when it votes -1 where ``k`` votes +1).
         """
-        self._ensure_fit(L, higher_order, propensity, truncation, cardinality)
-        return self._threshold(threshold)
+        self._ensure_fit(L, higher_order, truncation, cardinality)
+        return self._threshold(threshold, propensity)
 
     def sweep(
         self,
@@ -320,9 +340,9 @@ class DependencySelector:
         :func:`elbow_threshold` with ``min_count``; ``select(L, threshold=result.elbow)``
         then returns the dependencies at the elbow without refitting.
         """
-        self._ensure_fit(L, higher_order, propensity, truncation, cardinality)
+        self._ensure_fit(L, higher_order, truncation, cardinality)
         grid = np.sort(np.asarray(DEFAULT_THRESHOLDS if thresholds is None else thresholds, dtype=np.float64))
-        mats = self.pair_weights()
+        mats = self.pair_weights(propensity=propensity)
         counts = np.empty(grid.size, dtype=np.int64)
         for i, t in enumerate(grid):
             counts[i] = sum(

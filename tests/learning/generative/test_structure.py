@@ -69,6 +69,19 @@ def test_select_higher_order_finds_a_fixing_lf() -> None:
     assert not any(t == DEP_REINFORCING for *_, t in deps if 2 in _ or 3 in _)
 
 
+def test_select_propensity_reports_correlated_coverage() -> None:
+    # LFs 0 and 1 label exactly the same candidates but vote independently given Y.
+    L, y = make_independent(6000, [0.8] * 6, [0.4] * 6, seed=10)
+    D = L.toarray()
+    rng = np.random.default_rng(10)
+    same = D[:, 0] != 0
+    right = rng.random(y.size) < 0.8
+    D[:, 1] = np.where(same, np.where(right, y, -y), 0)
+    selector = DependencySelector(seed=0)
+    assert selector.select(D) == set()
+    assert selector.select(D, propensity=True, threshold=0.2) == {(0, 1, DEP_SIMILAR)}
+
+
 def test_sweep_fits_once_and_matches_select() -> None:
     L, _, _ = make_planted_dependencies(3000, 15, n_groups=2, group_size=3, seed=8)
     selector = DependencySelector(seed=0)

@@ -32,7 +32,7 @@ def _features(row: np.ndarray, j: int, K: int, n: int) -> np.ndarray:
     return F
 
 
-def _reference(D, K, epochs, step, decay, l1, truncation, higher, prop, block):
+def _reference(D, K, init_acc, init_bias, epochs, step, decay, l1, truncation, higher, prop, block):
     """Eager SGD per target with explicit features, truncation every ``truncation`` rows."""
     m, n = D.shape
     out = np.zeros((n, kern.N_BLOCKS * n + 2 * K))
@@ -45,7 +45,8 @@ def _reference(D, K, epochs, step, decay, l1, truncation, higher, prop, block):
     fitted[6 * n :] = True
     for j in range(n):
         w = np.zeros(out.shape[1])
-        w[:n] = 1.0
+        w[:n] = init_acc
+        w[6 * n : 6 * n + K] = init_bias[:, j]
         avg, snaps, lr, counter = np.zeros_like(w), 0, step, 0
         for e in range(epochs):
             for i in range(m):
@@ -78,8 +79,9 @@ def test_fit_structure_matches_reference(K: int, higher: bool, prop: bool) -> No
     m, n = 23, 5
     D = rng.integers(0, K + 1, size=(m, n)) * (rng.random((m, n)) < 0.7)
     R = sp.csr_matrix(D)
+    init_acc, init_bias = rng.uniform(0.5, 2.0, n), rng.normal(0.0, 1.0, (K, n))
     args = (4, 0.3, 0.7, 0.05, 3, higher, prop)
-    expected = _reference(D, K, *args, block=7)
+    expected = _reference(D, K, init_acc, init_bias, *args, block=7)
     for n_chunks in (1, 2):
         got = kern.fit_structure(
             R.indptr.astype(np.int64),
@@ -88,7 +90,8 @@ def test_fit_structure_matches_reference(K: int, higher: bool, prop: bool) -> No
             n,
             K,
             4,
-            1.0,
+            init_acc,
+            init_bias,
             0.3,
             0.7,
             0.05,
