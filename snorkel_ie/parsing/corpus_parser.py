@@ -177,6 +177,7 @@ class CorpusParser:
         batch_size: int = 100,
         session: Any = None,
         db: str | URL | Engine | None = None,
+        count: int | None = None,
     ) -> ParseSummary:
         """Parse every document of ``preprocessor`` that is not stored yet, and store it.
 
@@ -196,6 +197,9 @@ class CorpusParser:
         session, db
             Where to write: a ``SnorkelSession``, or a URL or engine. Default: the
             database of ``SnorkelSession()`` (``$SNORKELDB``, else ``./snorkel.db``).
+        count
+            Expected number of documents, for the progress bar (Snorkel 0.7's argument;
+            default: the reader's ``max_docs`` when set).
 
         Returns
         -------
@@ -218,7 +222,9 @@ class CorpusParser:
         summary = self.summary = ParseSummary()
         if hasattr(self.parser, "resolve"):
             self.parser.resolve()  # say here, once, if the pipeline falls back
-        with relaxed_gc(), tqdm(desc="parsing", unit="doc", disable=not progress, dynamic_ncols=True) as bar:
+        total = count if count is not None else getattr(preprocessor, "max_docs", None)
+        bar = tqdm(desc="parsing", total=total, unit="doc", disable=not progress, dynamic_ncols=True)
+        with relaxed_gc(), bar:
             batches = _pending_batches(preprocessor, engine, batch_size, summary)
             if is_sqlite(engine):
                 self._run_single_writer(batches, engine, parallelism, summary, bar)
