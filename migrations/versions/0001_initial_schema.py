@@ -108,7 +108,8 @@ def upgrade() -> None:
     sa.Column('value', sa.Float(), nullable=False),
     sa.ForeignKeyConstraint(['candidate_id'], ['candidate.id'], name=op.f('fk_feature_candidate_id_candidate'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['key_id'], ['annotation_key.id'], name=op.f('fk_feature_key_id_annotation_key'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('candidate_id', 'key_id', name=op.f('pk_feature'))
+    sa.PrimaryKeyConstraint('candidate_id', 'key_id', name=op.f('pk_feature')),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('feature', schema=None) as batch_op:
         batch_op.create_index('ix_feature_key_id', ['key_id'], unique=False)
@@ -119,7 +120,8 @@ def upgrade() -> None:
     sa.Column('value', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['candidate_id'], ['candidate.id'], name=op.f('fk_gold_label_candidate_id_candidate'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['key_id'], ['annotation_key.id'], name=op.f('fk_gold_label_key_id_annotation_key'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('candidate_id', 'key_id', name=op.f('pk_gold_label'))
+    sa.PrimaryKeyConstraint('candidate_id', 'key_id', name=op.f('pk_gold_label')),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('gold_label', schema=None) as batch_op:
         batch_op.create_index('ix_gold_label_key_id', ['key_id'], unique=False)
@@ -130,7 +132,8 @@ def upgrade() -> None:
     sa.Column('value', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['candidate_id'], ['candidate.id'], name=op.f('fk_label_candidate_id_candidate'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['key_id'], ['annotation_key.id'], name=op.f('fk_label_key_id_annotation_key'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('candidate_id', 'key_id', name=op.f('pk_label'))
+    sa.PrimaryKeyConstraint('candidate_id', 'key_id', name=op.f('pk_label')),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('label', schema=None) as batch_op:
         batch_op.create_index('ix_label_key_id', ['key_id'], unique=False)

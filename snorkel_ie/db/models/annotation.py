@@ -18,6 +18,10 @@ from snorkel_ie.db.models.base import Base
 
 KEY_KINDS = ("label", "gold", "feature")
 
+CLUSTERED = {"sqlite_with_rowid": False}
+"""On SQLite, sparse row tables are stored in primary-key order (``WITHOUT ROWID``), so
+loading a split's matrix reads its candidates' rows sequentially."""
+
 
 class AnnotationKey(Base):
     """The name of one column of an annotation matrix."""
@@ -51,7 +55,7 @@ class Label(Base):
     key_id: Mapped[int] = _key_fk()
     value: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_label_key_id", "key_id"),)
+    __table_args__ = (Index("ix_label_key_id", "key_id"), CLUSTERED)
 
 
 class GoldLabel(Base):
@@ -63,7 +67,7 @@ class GoldLabel(Base):
     key_id: Mapped[int] = _key_fk()
     value: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_gold_label_key_id", "key_id"),)
+    __table_args__ = (Index("ix_gold_label_key_id", "key_id"), CLUSTERED)
 
 
 class Feature(Base):
@@ -75,7 +79,7 @@ class Feature(Base):
     key_id: Mapped[int] = _key_fk()
     value: Mapped[float] = mapped_column(Float)
 
-    __table_args__ = (Index("ix_feature_key_id", "key_id"),)
+    __table_args__ = (Index("ix_feature_key_id", "key_id"), CLUSTERED)
 
 
 class Marginal(Base):
