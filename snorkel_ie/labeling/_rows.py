@@ -194,25 +194,25 @@ def read_rows(
     return cids, kids, vals
 
 
-_SCAN_ROWS = 2_000_000
+_SCAN_CANDIDATES = 100_000
 
 
 def _sqlite_scan(conn: Connection, table: str, lo: int, hi: int, keys: str) -> tuple[np.ndarray, ...]:
-    """Integer rows of candidates ``lo..hi`` by sequential rowid windows, three group_concat strings each.
+    """Integer rows of candidates ``lo..hi``, three group_concat strings per window of candidates.
 
-    SQLite's Python cursor costs about a microsecond a row; aggregating each column into one
-    string in C and parsing it with numpy is several times faster. The unary ``+`` keeps the
-    planner on the table scan (an index walk costs a lookup per row).
+    The row tables are ``WITHOUT ROWID`` with primary key ``(candidate_id, key_id)``, so a
+    window of candidate ids is one sequential range of the table. SQLite's Python cursor
+    costs about a microsecond a row; aggregating each column into one string in C and
+    parsing it with numpy is several times faster.
     """
     cursor = _dbapi_cursor(conn)
     out: list[list[np.ndarray]] = [[], [], []]
     try:
-        top = cursor.execute(f'SELECT max(rowid) FROM "{table}"').fetchone()[0] or 0
-        for start in range(0, top + 1, _SCAN_ROWS):
+        for start in range(lo, hi + 1, _SCAN_CANDIDATES):
             row = cursor.execute(
                 f'SELECT group_concat(candidate_id), group_concat(key_id), group_concat(value) FROM "{table}" '
-                f"WHERE rowid >= ? AND rowid < ? AND +candidate_id BETWEEN ? AND ?{keys}",
-                (start, start + _SCAN_ROWS, lo, hi),
+                f"WHERE candidate_id >= ? AND candidate_id < ?{keys}",
+                (start, min(start + _SCAN_CANDIDATES, hi + 1)),
             ).fetchone()
             if row[0] is None:
                 continue

@@ -21,13 +21,52 @@ from snorkel_ie.db.models import TOKEN_ATTRIBUTES, SpanMixin, span_stable_id
 from snorkel_ie.labeling import _rows
 
 
+class _SentenceLoader:
+    """Loads, on first use, every sentence of a batch's documents in one query."""
+
+    def __init__(self, engine: Any, documents: dict[int, DocumentView]):
+        self.engine, self.documents = engine, documents
+
+    def load(self) -> None:
+        attrs = ", ".join(f"CAST(s.{a} AS TEXT)" for a in TOKEN_ATTRIBUTES)
+        by_doc: dict[int, list[SentenceView]] = {i: [] for i in self.documents}
+        ids = sorted(self.documents)
+        with self.engine.connect() as conn:
+            p = _rows.placeholder(conn)
+            cur = conn.connection.dbapi_connection.cursor()
+            try:
+                for start in range(0, len(ids), 900):
+                    part = ids[start : start + 900]
+                    cur.execute(
+                        f"SELECT s.id, s.document_id, s.position, s.stable_id, s.text, {attrs} FROM sentence s "
+                        f"WHERE s.document_id IN ({', '.join(p for _ in part)}) ORDER BY s.document_id, s.position",
+                        part,
+                    )
+                    for row in cur.fetchall():
+                        by_doc[row[1]].append(SentenceView(row, self.documents[row[1]]))
+            finally:
+                cur.close()
+        for doc_id, sentences in by_doc.items():
+            self.documents[doc_id]._sentences = sentences
+
+
 class DocumentView:
-    """A document's id, name and (lazily decoded) meta."""
+    """A document's id, name, (lazily decoded) meta and (lazily loaded) sentences."""
 
-    __slots__ = ("_meta", "id", "name")
+    __slots__ = ("_loader", "_meta", "_sentences", "id", "name")
 
-    def __init__(self, id: int, name: str, meta: Any):
+    def __init__(self, id: int, name: str, meta: Any, loader: _SentenceLoader | None = None):
         self.id, self.name, self._meta = id, name, meta
+        self._loader, self._sentences = loader, None
+
+    @property
+    def sentences(self) -> list[SentenceView]:
+        """The document's sentences in order (loaded for the whole batch on first access)."""
+        if self._sentences is None:
+            if self._loader is None:
+                raise AttributeError("this document view was built without a database to load its sentences from")
+            self._loader.load()
+        return self._sentences
 
     @property
     def meta(self) -> Any:
@@ -186,12 +225,13 @@ def load_views(
         sentence_rows = cur.fetchall()
         doc_ids = sorted({r[1] for r in sentence_rows})
         docs: dict[int, DocumentView] = {}
+        loader = _SentenceLoader(conn.engine, docs)
         for start in range(0, len(doc_ids), 900):
             part = doc_ids[start : start + 900]
             cur.execute(
                 f"SELECT id, name, CAST(meta AS TEXT) FROM document WHERE id IN ({', '.join(p for _ in part)})", part
             )
-            docs.update({i: DocumentView(i, name, meta) for i, name, meta in cur.fetchall()})
+            docs.update({i: DocumentView(i, name, meta, loader) for i, name, meta in cur.fetchall()})
     finally:
         cur.close()
     sentences = {r[0]: SentenceView(r, docs[r[1]]) for r in sentence_rows}

@@ -224,3 +224,20 @@ def test_label_annotator_parallel_matches_serial(session, spouse_candidates) -> 
     L = parallel.apply(split=0, session=session, parallelism=2, clear=True, progress=False)
     np.testing.assert_array_equal(L[:, :3].toarray(), serial.toarray())
     assert (L[:, 3].toarray() == 1).all()
+
+
+def LF_other_sentence_mentions_name(c) -> int:
+    """Document-level: +1 when another sentence of the document repeats the first person's name."""
+    name = c.person1.get_span()
+    sentences = c.get_parent().document.sentences
+    others = [s for s in sentences if s.position != c.get_parent().position]
+    return 1 if any(name in s.text for s in others) else -1
+
+
+def test_label_annotator_views_load_document_sentences(session, spouse_candidates) -> None:
+    train = [c for c in spouse_candidates if c.split == 0]
+    lfs = [LF_other_sentence_mentions_name]
+    L = LabelAnnotator(lfs=lfs).apply(split=0, session=session, progress=False)
+    assert L.shape == (len(train), 1)
+    np.testing.assert_array_equal(L.toarray(), expected(train, lfs))
+    assert set(np.unique(L.data)) <= {-1, 1}
