@@ -383,7 +383,8 @@ class LabelAnnotator(_Annotator):
         stale = []
         for name in self.lf_names:
             run = runs.get(key_of[name])
-            if run is None or run.source_hash != hashes[name] or run.n_candidates != len(ids):
+            # An LF that raised last time runs again: what it depends on may have been fixed.
+            if run is None or run.source_hash != hashes[name] or run.n_candidates != len(ids) or run.n_errors:
                 stale.append(name)
         return stale
 

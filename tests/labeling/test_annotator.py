@@ -165,6 +165,8 @@ def test_label_annotator_counts_a_raising_lf_and_goes_on(session, spouse_candida
     assert stats.loc["LF_even_raises", "Errors"] == len(evens)
     assert stats.loc["LF_far_apart", "Errors"] == 0
     assert f"candidate {min(evens)}: KeyError" in stats.loc["LF_even_raises", "First error"]
+    labeler.apply(split=0, session=session, progress=False)
+    assert labeler.last_summary.ran == ["LF_even_raises"]  # the raising LF runs again, the clean one does not
 
 
 def test_label_annotator_fail_fast_raises_labeling_error(session, spouse_candidates) -> None:
