@@ -201,7 +201,7 @@ def _fit_chunk(Wt, Wv, j0, j1, indptr, cols, vals, K, epochs, step, decay, l1, t
     G = np.zeros((2 * K + 6, J))
     py = np.empty(K)
     pv = np.empty(K + 1)
-    penalty = 0.0  # cumulative L1 shrinkage owed since the start
+    penalty = 0.0  # cumulative L1 shrinkage owed since the start, per unit of l1
     paid = np.zeros(n)  # cumulative shrinkage already applied to each LF's weights
     lr = step
     counter = 0
@@ -212,7 +212,7 @@ def _fit_chunk(Wt, Wv, j0, j1, indptr, cols, vals, K, epochs, step, decay, l1, t
             for p in range(start, end):
                 k = cols[p]
                 if penalty > paid[k]:
-                    _shrink(Wt, k, j0, j1, penalty - paid[k], blocks)
+                    _shrink(Wt, k, j0, j1, (penalty - paid[k]) * l1[k], blocks)
                     paid[k] = penalty
             _gather(Wt, Wv, cols, vals, start, end, j0, j1, K, higher, prop, ay, s, extra, vobs)
             _joint(Wt, Wv, j0, J, K, higher, ay, s, extra, joint, mx)
@@ -220,11 +220,11 @@ def _fit_chunk(Wt, Wv, j0, j1, indptr, cols, vals, K, epochs, step, decay, l1, t
             _scatter(Wt, cols, vals, start, end, j0, j1, K, higher, prop, G)
             counter += 1
             if counter == truncation:
-                penalty += l1 * lr * truncation
+                penalty += lr * truncation
                 counter = 0
             if e == epochs - 1 and ((i + 1) % block == 0 or i == m - 1):
                 for k in range(n):
-                    _shrink(Wt, k, j0, j1, penalty - paid[k], blocks)
+                    _shrink(Wt, k, j0, j1, (penalty - paid[k]) * l1[k], blocks)
                     paid[k] = penalty
                 for b in blocks:
                     avg[b, :, j0:j1] += Wt[b, :, j0:j1]
@@ -259,8 +259,10 @@ def fit_structure(
         (positive, to break the label-swap symmetry).
     init_bias
         ``(K, n)`` initial ``bias[v]`` of every target.
-    step, decay, l1, truncation
-        Step size, per-epoch step decay, L1 strength, rows between truncations.
+    step, decay, truncation
+        Step size, per-epoch step decay, rows between truncations.
+    l1
+        ``(n,)`` L1 strength on the dependency weights of each LF ``k`` (all targets).
     higher, prop
         Whether to fit the fixing/reinforcing (binary only) and co-labeling weights.
     n_chunks

@@ -38,6 +38,9 @@ from snorkel_ie.learning.generative.dependencies import (
 
 __all__ = ["DEFAULT_THRESHOLDS", "DependencySelector", "SweepResult", "elbow_threshold", "recode_label_matrix"]
 
+L1_SCALE = 2.0
+"""Default L1 strength in units of ``sqrt(log(n_lfs) / n_candidates)``."""
+
 DEFAULT_THRESHOLDS = np.round(np.linspace(0.02, 0.5, 25), 4)
 """The default threshold grid of :meth:`DependencySelector.sweep` (25 points)."""
 
@@ -167,10 +170,12 @@ class DependencySelector:
     decay
         Per-epoch step-size decay.
     l1
-        Strength of the L1 penalty on the dependency weights (truncated gradient); by
-        default ``sqrt(log(n_lfs) / n_candidates)``, the rate at which the noise of a
-        null weight's gradient shrinks, so that the selection is as strict on 2,000
-        candidates as on 100,000.
+        Strength of the L1 penalty on the dependency weights (truncated gradient). The
+        weights linking LF ``k`` are penalised by ``l1 * sqrt(coverage_k)``: a weight of LF
+        ``k`` only gets gradient on the candidates ``k`` labels, so the noise of a null
+        weight's gradient scales with ``sqrt(coverage_k / n_candidates)``; an unscaled
+        penalty would erase every dependency of a low-coverage LF. By default
+        ``l1 = 2 sqrt(log(n_lfs) / n_candidates)``, as strict on 2,000 candidates as on 100,000.
 
     Attributes
     ----------
@@ -224,7 +229,8 @@ class DependencySelector:
                 f"higher_order dependencies (fixing, reinforcing) are defined for binary LFs only; L has {K} classes"
             )
         m, n = R.shape
-        l1 = self.l1 if self.l1 is not None else float(np.sqrt(np.log(max(n, 2)) / m))
+        base = self.l1 if self.l1 is not None else L1_SCALE * float(np.sqrt(np.log(max(n, 2)) / m))
+        l1 = base * np.sqrt(np.diff(R.tocsc().indptr) / m)  # per LF: noise of its weights' gradients
         order = np.random.default_rng(self.seed).permutation(m)
         S = R[order]
         self.weights_ = kern.fit_structure(

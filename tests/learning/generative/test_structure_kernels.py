@@ -59,7 +59,8 @@ def _reference(D, K, init_acc, init_bias, epochs, step, decay, l1, truncation, h
                 w += lr * (q @ F[v] - np.tensordot(p, F, axes=2))
                 counter += 1
                 if counter == truncation:
-                    w[mask] = np.sign(w[mask]) * np.maximum(np.abs(w[mask]) - l1 * lr * truncation, 0.0)
+                    amount = np.concatenate([np.tile(l1, kern.N_BLOCKS), np.zeros(2 * K)])[mask] * lr * truncation
+                    w[mask] = np.sign(w[mask]) * np.maximum(np.abs(w[mask]) - amount, 0.0)
                     counter = 0
                 if e == epochs - 1 and ((i + 1) % block == 0 or i == m - 1):
                     avg += w
@@ -80,7 +81,8 @@ def test_fit_structure_matches_reference(K: int, higher: bool, prop: bool) -> No
     D = rng.integers(0, K + 1, size=(m, n)) * (rng.random((m, n)) < 0.7)
     R = sp.csr_matrix(D)
     init_acc, init_bias = rng.uniform(0.5, 2.0, n), rng.normal(0.0, 1.0, (K, n))
-    args = (4, 0.3, 0.7, 0.05, 3, higher, prop)
+    l1 = rng.uniform(0.01, 0.1, n)
+    args = (4, 0.3, 0.7, l1, 3, higher, prop)
     expected = _reference(D, K, init_acc, init_bias, *args, block=7)
     for n_chunks in (1, 2):
         got = kern.fit_structure(
@@ -94,7 +96,7 @@ def test_fit_structure_matches_reference(K: int, higher: bool, prop: bool) -> No
             init_bias,
             0.3,
             0.7,
-            0.05,
+            l1,
             3,
             higher,
             prop,
