@@ -164,7 +164,7 @@ def cdr(db: str | None) -> None:
     p, r, f1 = binary_prf(majority_vote(L_dev), gold)
     print(f"dev majority vote        P {p:.3f} R {r:.3f} F1 {f1:.3f}")
     for name, deps in [("no dependencies", ()), ("selected dependencies", sorted(choice.deps or ()))]:
-        model = GenerativeModel(lf_propensity=True, seed=1701)
+        model = GenerativeModel(lf_class_propensity=True, seed=1701)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             _, t = _timed(lambda model=model, deps=deps: model.train(L_train, deps=deps))
