@@ -6,19 +6,23 @@ partition either lands whole or not at all, and a re-run can skip what landed).
 Results are yielded as partitions finish, under a tqdm progress bar.
 
 Workers never receive a session or an engine: they get a database URL (in
-``context``) and open their own connection.
+``context``) and open their own connection. On a Dask cluster a partition may run
+twice (a lost worker's tasks are run again elsewhere), so every job must be
+idempotent: running a partition again leaves the same rows.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sized
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
 from tqdm.auto import tqdm
 
 from snorkel_ie.errors import ConfigurationError
+
+__all__ = ["check_cluster_url", "chunk", "connect_scheduler", "run_partitions"]
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -33,7 +37,7 @@ def _worker_init() -> None:
 
 def run_partitions(
     fn: Callable[..., R],
-    partitions: Sequence[P],
+    partitions: Iterable[P],
     *,
     parallelism: int = 1,
     client: Any = None,
@@ -42,6 +46,7 @@ def run_partitions(
     desc: str = "partitions",
     unit: str = "partition",
     weight: Callable[[P], int] | None = None,
+    total: int | None = None,
 ) -> Iterator[R]:
     """Apply ``fn(partition, **context)`` to every partition; yield results as they finish.
 
@@ -50,27 +55,32 @@ def run_partitions(
     fn
         A module-level function (it is pickled to worker processes).
     partitions
-        The work items, e.g. lists of document ids.
+        The work items, e.g. lists of document ids; an iterator is consumed lazily
+        (a bounded number of partitions is in flight at any time).
     parallelism
         Number of local worker processes; 1 runs in this process.
     client
-        A ``dask.distributed.Client``: partitions go to its cluster instead.
+        A ``dask.distributed.Client``: partitions go to its cluster instead. Progress
+        is still reported here, as partitions complete.
     context
         Keyword arguments passed to every call (e.g. ``db_url``).
     progress, desc, unit
         The tqdm progress bar.
     weight
         Progress units per partition (e.g. its number of documents); default 1.
+    total
+        Progress units in all; default: summed over ``partitions`` when it has a length.
     """
     context = context or {}
     if parallelism < 1:
         raise ConfigurationError(f"parallelism must be at least 1; got {parallelism}")
     weigh = weight or (lambda _p: 1)
-    total = sum(weigh(p) for p in partitions)
+    if total is None and isinstance(partitions, Sized):
+        total = sum(weigh(p) for p in partitions)
     with tqdm(total=total, desc=desc, unit=unit, disable=not progress, dynamic_ncols=True) as bar:
         if client is not None:
             yield from _run_dask(fn, partitions, client, context, bar, weigh)
-        elif parallelism == 1 or len(partitions) <= 1:
+        elif parallelism == 1 or (isinstance(partitions, Sized) and len(partitions) <= 1):
             for p in partitions:
                 result = fn(p, **context)
                 bar.update(weigh(p))
@@ -102,10 +112,62 @@ def _run_processes(fn, partitions, parallelism, context, bar, weigh) -> Iterator
 def _run_dask(fn, partitions, client, context, bar, weigh) -> Iterator[Any]:
     from dask.distributed import as_completed
 
-    futures = {client.submit(fn, p, pure=False, **context): p for p in partitions}
-    for fut in as_completed(list(futures)):
-        bar.update(weigh(futures[fut]))
-        yield fut.result()
+    # Two partitions per worker thread in flight: the cluster stays busy while the
+    # client holds only a window of the (possibly streamed) partitions.
+    window = max(2, 2 * sum(client.nthreads().values()))
+    todo = iter(partitions)
+    pending = {client.submit(fn, p, pure=False, **context): p for p in _take(todo, window)}
+    ready = as_completed(list(pending))
+    try:
+        for fut in ready:
+            p = pending.pop(fut)
+            result = fut.result()  # a lost worker's partition was already re-run by the scheduler
+            bar.update(weigh(p))
+            for nxt in _take(todo, 1):
+                new = client.submit(fn, nxt, pure=False, **context)
+                pending[new] = nxt
+                ready.add(new)
+            yield result
+    finally:
+        if pending:  # an error, or the caller stopped early: do not leave work running on the cluster
+            client.cancel(list(pending))
+
+
+def check_cluster_url(url: Any) -> None:
+    """Refuse a database a cluster cannot share (SQLite); the URL is shown without its password.
+
+    Raises
+    ------
+    ConfigurationError
+        ``url`` points at SQLite.
+    """
+    from snorkel_ie.db.engine import is_sqlite, safe_url
+
+    if is_sqlite(url):
+        raise ConfigurationError(
+            f"a Dask cluster cannot write to the SQLite database {safe_url(url)}: its workers run on other "
+            "processes or machines and need a database server. Use PostgreSQL, e.g. "
+            "SNORKELDB=postgresql://user:password@dbhost:5432/snorkel (see docker-compose.yml), "
+            "or run without client= / --scheduler"
+        )
+
+
+def connect_scheduler(address: str) -> Any:
+    """A ``dask.distributed.Client`` connected to the scheduler at ``address`` (e.g. ``tcp://host:8786``).
+
+    Raises
+    ------
+    ConfigurationError
+        Dask is not installed, or the scheduler cannot be reached.
+    """
+    try:
+        from dask.distributed import Client
+    except ImportError as err:
+        raise ConfigurationError("--scheduler needs Dask: pip install 'snorkel-ie[dask]'") from err
+    try:
+        return Client(address, timeout="20s")
+    except (OSError, TimeoutError) as err:
+        raise ConfigurationError(f"cannot reach the Dask scheduler at {address}: {err}") from err
 
 
 def _take(it: Iterator[P], n: int) -> list[P]:
