@@ -31,7 +31,7 @@ from snorkel_ie.candidates.writer import write_candidates
 from snorkel_ie.db.engine import WRITE_LOCK, get_engine
 from snorkel_ie.db.models import TOKEN_ATTRIBUTES, Candidate, TemporarySpan
 from snorkel_ie.errors import CandidateError
-from snorkel_ie.runner import chunk, run_partitions
+from snorkel_ie.runner import check_cluster_url, chunk, run_partitions
 
 __all__ = ["CandidateExtractor", "ExtractionSummary", "PretaggedCandidateExtractor", "pair_arguments"]
 
@@ -179,7 +179,10 @@ class _Extractor:
             First delete this candidate class's candidates of ``split`` (only those;
             other classes and splits stay).
         parallelism
-            Worker processes (1 runs here). ``client`` sends partitions to Dask instead.
+            Worker processes (1 runs here).
+        client
+            A ``dask.distributed.Client``: partitions go to its cluster instead
+            (PostgreSQL only). A partition run twice there inserts nothing new.
         progress, progress_bar
             Show a tqdm bar (``progress_bar`` is the Snorkel 0.7 spelling).
         session, db
@@ -197,6 +200,8 @@ class _Extractor:
         if isinstance(split, bool) or not isinstance(split, int):
             raise CandidateError(f"split must be an integer (0 train, 1 dev, 2 test); got {split!r}")
         engine, ids = resolve_sentences(xs, session=session, db=db)
+        if client is not None:
+            check_cluster_url(engine.url)
         summary = ExtractionSummary(self.type_name, split, sentences=len(ids))
         if clear:
             summary.cleared = self.clear(engine, split=split)

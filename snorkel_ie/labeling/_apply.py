@@ -1,7 +1,9 @@
 """The per-partition work of the annotators: load candidates, call the functions, write rows.
 
 Module-level and picklable so that :func:`snorkel_ie.runner.run_partitions` can ship it to
-worker processes; a worker gets a database URL, never a session.
+worker processes; a worker gets a database URL, never a session. A partition writes its
+rows in one transaction and is idempotent: run again (a Dask cluster re-runs the tasks
+of a lost worker), it replaces its own rows instead of failing on or duplicating them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from snorkel_ie.db.engine import WRITE_LOCK, get_engine
@@ -209,9 +212,7 @@ def label_partition(
         order = np.lexsort((kids, cids))  # primary-key order: appends to the index instead of random inserts
         cids, kids, vals = cids[order], kids[order], vals[order]
         with engine.connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
-            _rows.insert_columns(
-                conn, "label", ["candidate_id", "key_id", "value"], ["i4", "i4", "i4"], [cids, kids, vals]
-            )
+            write_rows(conn, "label", ids, job.key_ids, ["i4", "i4", "i4"], [cids, kids, vals])
     seconds = {"load": t1 - t0, "apply": t2 - t1, "write": time.perf_counter() - t2}
     return PartitionResult(len(cands), len(cids), errors, seconds=seconds)
 
@@ -250,8 +251,29 @@ def feature_partition(
         kids = np.fromiter((key_of.get(n, -1) for n in names), dtype=np.int64, count=len(names))
         keep = kids >= 0
         cols = [np.asarray(cid_list, dtype=np.int64)[keep], kids[keep], np.asarray(vals, dtype=np.float64)[keep]]
-        _rows.insert_columns(conn, "feature", ["candidate_id", "key_id", "value"], ["i4", "i4", "f8"], cols)
+        write_rows(conn, "feature", ids, None, ["i4", "i4", "f8"], cols)
     return PartitionResult(len(cands), int(keep.sum()), {"featurizer": rec} if rec.n else {}, len(key_of))
+
+
+def write_rows(
+    conn: Connection, table: str, ids: np.ndarray, key_ids: Sequence[int] | None, types: Sequence[str], columns
+) -> None:
+    """Insert a partition's ``(candidate_id, key_id, value)`` rows in the caller's transaction, idempotently.
+
+    The fast path is one bulk insert. If the partition's rows are already there (it ran
+    before and committed), the insert fails on the primary key; it is then rolled back to
+    a savepoint, the rows of candidates ``ids`` and keys ``key_ids`` (all keys when None)
+    are deleted, and the insert is repeated: the same transaction ends with exactly one
+    copy of the partition's rows.
+    """
+    names = ["candidate_id", "key_id", "value"]
+    errors = (IntegrityError, conn.dialect.loaded_dbapi.IntegrityError)
+    try:
+        with conn.begin_nested():
+            _rows.insert_columns(conn, table, names, types, columns)
+    except errors:
+        _rows.delete_rows(conn, table, key_ids=key_ids, split=None, candidate_type=None, candidate_ids_=ids)
+        _rows.insert_columns(conn, table, names, types, columns)
 
 
 def _existing_keys(conn: Any, names: list[str]) -> dict[str, int]:

@@ -36,7 +36,7 @@ from snorkel_ie.labeling import _rows
 from snorkel_ie.labeling._apply import ErrorRecord, Job, PartitionResult, feature_partition, label_partition
 from snorkel_ie.labeling._hashing import lf_hash
 from snorkel_ie.labeling.matrix import AnnotationMatrix, candidate_type_of, load_matrix
-from snorkel_ie.runner import run_partitions
+from snorkel_ie.runner import check_cluster_url, run_partitions
 
 __all__ = ["ApplySummary", "FeatureAnnotator", "LabelAnnotator", "lf_hash"]
 
@@ -147,6 +147,8 @@ class _Annotator:
         progress: bool,
         client: Any = None,
     ) -> list[PartitionResult]:
+        if client is not None:
+            check_cluster_url(session.get_bind().url)
         parts = [ids[i : i + self.partition_size] for i in range(0, len(ids), self.partition_size)]
         processes = (parallelism > 1 and len(parts) > 1) or client is not None
         blob = _serialize(fns) if processes else None
@@ -292,7 +294,13 @@ class LabelAnnotator(_Annotator):
         cids_query
             Label only these candidates (a query of ids, or candidates/ids); every LF runs.
         client
-            A dask ``Client`` to run the partitions on.
+            A ``dask.distributed.Client`` to run the partitions on (PostgreSQL only).
+            A partition run twice there (a lost worker) replaces its own rows.
+
+        Raises
+        ------
+        ConfigurationError
+            ``client`` with a SQLite database.
         """
         session = session if session is not None else _default_session()
         t0 = time.perf_counter()

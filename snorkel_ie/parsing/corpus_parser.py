@@ -10,27 +10,30 @@ writes its own batches (it receives the database URL, never a session); on SQLit
 workers only parse and this process is the single writer. With ``parallelism=1`` the
 parse runs here while a writer thread stores the previous batch.
 
+With ``client=`` (a ``dask.distributed.Client``) the batches go to a Dask cluster whose
+workers parse and write them to PostgreSQL, as local workers do.
+
 A killed job leaves only whole batches behind, so running it again (documents are
-skipped by name) ends with exactly the rows of an uninterrupted run.
+skipped by name) ends with exactly the rows of an uninterrupted run; for the same
+reason a batch that a cluster runs twice (a lost worker) is stored once.
 """
 
 from __future__ import annotations
 
 import gc
 import json
-import multiprocessing as mp
 import pickle
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import IntegrityError
 from tqdm.auto import tqdm
 
 from snorkel_ie.db.bulk import allocate_ids, insert_rows
@@ -40,6 +43,7 @@ from snorkel_ie.db.models.context import TOKEN_ATTRIBUTES, sentence_stable_id, s
 from snorkel_ie.errors import ConfigurationError
 from snorkel_ie.parsing.preprocessors import DocPreprocessor, DocRecord
 from snorkel_ie.parsing.spacy_parser import Spacy
+from snorkel_ie.runner import check_cluster_url, run_partitions
 
 __all__ = ["CorpusParser", "ParseSummary"]
 
@@ -116,12 +120,14 @@ class _BatchResult:
     spans: int = 0
     skipped: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    records: int = 0  # input documents in the batch (progress)
 
 
 @dataclass
 class _Encoded:
     docs: list[_EncodedDoc]
     failures: list[tuple[str, str]]
+    records: int = 0
 
 
 @contextmanager
@@ -178,6 +184,7 @@ class CorpusParser:
         session: Any = None,
         db: str | URL | Engine | None = None,
         count: int | None = None,
+        client: Any = None,
     ) -> ParseSummary:
         """Parse every document of ``preprocessor`` that is not stored yet, and store it.
 
@@ -200,6 +207,10 @@ class CorpusParser:
         count
             Expected number of documents, for the progress bar (Snorkel 0.7's argument;
             default: the reader's ``max_docs`` when set).
+        client
+            A ``dask.distributed.Client``: its workers parse and write the batches
+            (PostgreSQL only; ``parallelism`` is then ignored). The parser, ``fn`` and the
+            database URL are sent to the workers, so the same pipeline must be installed there.
 
         Returns
         -------
@@ -210,10 +221,14 @@ class CorpusParser:
         ------
         ParseError
             A malformed input file (naming file and line); the batch being read is not stored.
+        ConfigurationError
+            ``client`` with a SQLite database.
         """
         if parallelism < 1 or batch_size < 1:
             raise ConfigurationError(f"parallelism and batch_size must be >= 1; got {parallelism}, {batch_size}")
         engine = _resolve_engine(session, db)
+        if client is not None:
+            check_cluster_url(engine.url)
         if session is not None:
             session.commit()  # release the session's locks: the writers use their own connections
         t0 = time.perf_counter()
@@ -229,7 +244,7 @@ class CorpusParser:
             if is_sqlite(engine):
                 self._run_single_writer(batches, engine, parallelism, summary, bar)
             else:
-                self._run_postgres(batches, engine, parallelism, summary, bar)
+                self._run_postgres(batches, engine, parallelism, summary, bar, client)
         summary.seconds = time.perf_counter() - t0
         if session is not None:
             session.expire_all()
@@ -242,13 +257,13 @@ class CorpusParser:
                 summary.failures.extend(encoded.failures)
                 writer.put(encoded, n, summary, bar)
 
-    def _run_postgres(self, batches, engine, parallelism, summary, bar) -> None:
-        if parallelism == 1:
+    def _run_postgres(self, batches, engine, parallelism, summary, bar, client=None) -> None:
+        if parallelism == 1 and client is None:
             self._run_single_writer(batches, engine, 1, summary, bar)  # pipelined parse + writer thread
             return
         url = engine.url.render_as_string(hide_password=False)
         context = {"parser": self.parser, "fn": self.fn, "db_url": url, "in_worker": True}
-        for n, result in _stream(_encode_and_write, batches, parallelism, context):
+        for n, result in _stream(_encode_and_write, batches, parallelism, context, client):
             summary.add(result)
             bar.update(n)
 
@@ -330,7 +345,7 @@ def _encode_batch(records: list[DocRecord], *, parser: Any, fn: Any, in_worker: 
                 docs.append(_encode_doc(record, parsed, fn))
             except Exception as err:  # a document that fails is reported, the batch goes on
                 failures.append((record.name, f"{type(err).__name__}: {err}"))
-    return _Encoded(docs, failures)
+    return _Encoded(docs, failures, len(records))
 
 
 def _encode_doc(record: DocRecord, parsed: Any, fn: Any) -> _EncodedDoc:
@@ -386,10 +401,21 @@ def _write_transaction(engine: Engine, docs: list[_EncodedDoc]) -> _BatchResult:
 
 
 def _encode_and_write(records: list[DocRecord], *, parser: Any, fn: Any, db_url: str, in_worker: bool) -> _BatchResult:
-    """PostgreSQL worker: parse a batch and write it in one transaction."""
+    """PostgreSQL worker: parse a batch and write it in one transaction.
+
+    Idempotent: documents already stored are skipped by name, so a batch run twice is
+    stored once. Should another copy of the batch commit the same names while this one
+    writes (a cluster re-running a partition it wrongly thought lost), the unique name
+    makes this transaction fail and one retry skips them.
+    """
     encoded = _encode_batch(records, parser=parser, fn=fn, in_worker=in_worker)
-    result = _write_transaction(get_engine(db_url), encoded.docs)
+    engine = get_engine(db_url)
+    try:
+        result = _write_transaction(engine, encoded.docs)
+    except IntegrityError:
+        result = _write_transaction(engine, encoded.docs)
     result.failures = encoded.failures
+    result.records = len(records)
     return result
 
 
@@ -435,28 +461,14 @@ class _Writer:
 # --------------------------------------------------------------------- execution
 
 
-def _stream(fn: Callable[..., Any], batches: Iterator[list[DocRecord]], parallelism: int, context: dict[str, Any]):
+def _stream(
+    fn: Callable[..., Any],
+    batches: Iterator[list[DocRecord]],
+    parallelism: int,
+    context: dict[str, Any],
+    client: Any = None,
+) -> Iterator[tuple[int, Any]]:
     """Yield ``(len(batch), fn(batch, **context))`` for every non-empty batch, a bounded number in flight."""
-    if parallelism == 1:
-        for batch in batches:
-            if batch:
-                yield len(batch), fn(batch, **context)
-        return
-    from snorkel_ie.runner import _worker_init
-
-    ctx = mp.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=parallelism, mp_context=ctx, initializer=_worker_init) as pool:
-        pending: dict[Future, int] = {}
-        for batch in batches:
-            if batch:
-                pending[pool.submit(fn, batch, **context)] = len(batch)
-            while len(pending) >= 2 * parallelism:
-                yield from _collect(pending)
-        while pending:
-            yield from _collect(pending)
-
-
-def _collect(pending: dict[Future, int]) -> Iterator[tuple[int, Any]]:
-    done, _ = wait(pending, return_when=FIRST_COMPLETED)
-    for fut in done:
-        yield pending.pop(fut), fut.result()
+    work = (batch for batch in batches if batch)
+    for result in run_partitions(fn, work, parallelism=parallelism, client=client, context=context, progress=False):
+        yield result.records, result
