@@ -49,9 +49,10 @@ def db_info(db_url: str | None) -> None:
 def _register() -> None:
     from snorkel_ie.candidates.cli import extract
     from snorkel_ie.labeling.cli import label
+    from snorkel_ie.learning.cli import evaluate, train_discriminative, train_generative
     from snorkel_ie.parsing.cli import parse
 
-    for command in (parse, extract, label):
+    for command in (parse, extract, label, train_generative, train_discriminative, evaluate):
         cli.add_command(command)
 
 

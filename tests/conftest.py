@@ -74,6 +74,13 @@ def _truncate_postgres(url: str) -> None:
     engine = make_engine(url)
     tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
     with engine.begin() as conn:
+        # A session a previous test leaked (idle in transaction) would block TRUNCATE forever.
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
         conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
     engine.dispose()
 
