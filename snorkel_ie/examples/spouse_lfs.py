@@ -224,6 +224,7 @@ def last_name_lf(pairs: Iterable[tuple[str, str]]) -> Callable[[Any], int]:
     known = frozenset(pairs) | frozenset((b, a) for a, b in pairs)
 
     def LF_distant_supervision_last_names(c: Any) -> int:
+        """The two last names are those of a known couple (either order)."""
         n1, n2 = last_name(c[0].get_span()), last_name(c[1].get_span())
         return 1 if n1 and n2 and (n1, n2) in known else 0
 

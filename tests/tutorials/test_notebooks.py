@@ -4,8 +4,10 @@ How a notebook is run
 ---------------------
 * In a temporary working directory, so ``SnorkelSession()`` creates a fresh
   ``snorkel.db`` there (``SNORKELDB`` is removed from the kernel's environment unless
-  ``SNORKELIE_TUTORIAL_DB`` gives a URL to use instead; the PostgreSQL notebook reads
-  ``SNORKELIE_TEST_POSTGRES`` like the database tests).
+  ``SNORKELIE_TUTORIAL_DB`` gives a URL to use instead). A notebook whose metadata says
+  ``{"snorkel_ie": {"database": "postgresql"}}`` gets ``SNORKELDB`` pointing at the
+  emptied PostgreSQL test database of ``tests/conftest.py`` (``SNORKELIE_TEST_POSTGRES``;
+  skipped without a server outside CI, like the database tests).
 * With ``SNORKEL_TUTORIAL_MAX_DOCS`` set to :data:`MAX_DOCS` (override it with
   ``SNORKELIE_TUTORIAL_MAX_DOCS``; empty means the full data), which every notebook
   reads in its first cell to run on a documented subset.
@@ -79,11 +81,12 @@ def kernel_manager_factory(tmp_path_factory: pytest.TempPathFactory):
     return make
 
 
-def _kernel_env() -> dict[str, str]:
+def _kernel_env(db: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("SNORKELDB", None)
-    if os.environ.get("SNORKELIE_TUTORIAL_DB"):
-        env["SNORKELDB"] = os.environ["SNORKELIE_TUTORIAL_DB"]
+    db = db or os.environ.get("SNORKELIE_TUTORIAL_DB")
+    if db:
+        env["SNORKELDB"] = db
     env["SNORKEL_TUTORIAL_MAX_DOCS"] = os.environ.get("SNORKELIE_TUTORIAL_MAX_DOCS", MAX_DOCS)
     env["MPLBACKEND"] = "Agg"
     env["PYTHONHASHSEED"] = "0"
@@ -107,7 +110,7 @@ class _Runner:
             self.workdirs[path.parent] = self.tmp.mktemp(path.parent.name)
         return self.workdirs[path.parent]
 
-    def run(self, path: Path) -> float:
+    def run(self, path: Path, *, db: str | None = None) -> float:
         step = _step(path)
         if step is not None:
             for earlier in sorted(p for p in NOTEBOOKS if p.parent == path.parent and (_step(p) or 0) < step):
@@ -120,14 +123,14 @@ class _Runner:
                     pytest.fail(f"{_id(earlier)}, an earlier step of {_id(path)}, failed: {self.done[earlier]}")
         t0 = time.perf_counter()
         try:
-            self._execute(path)
+            self._execute(path, db=db)
         except BaseException as err:
             self.done[path] = err
             raise
         self.done[path] = None
         return time.perf_counter() - t0
 
-    def _execute(self, path: Path) -> None:
+    def _execute(self, path: Path, *, db: str | None = None) -> None:
         nb = nbformat.read(path, as_version=4)
         cwd = self.workdir(path)
         client = nbclient.NotebookClient(
@@ -137,7 +140,7 @@ class _Runner:
             allow_errors=False,
             resources={"metadata": {"path": str(cwd)}},
         )
-        client.execute(env=_kernel_env(), cwd=str(cwd))
+        client.execute(env=_kernel_env(db), cwd=str(cwd))
 
 
 @pytest.fixture(scope="session")
@@ -162,6 +165,12 @@ def test_notebook_has_no_outputs(path: Path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)
-def test_notebook_runs(path: Path, runner: _Runner):
-    seconds = runner.run(path)
+def test_notebook_runs(path: Path, runner: _Runner, request: pytest.FixtureRequest):
+    db = None
+    if nbformat.read(path, as_version=4).metadata.get("snorkel_ie", {}).get("database") == "postgresql":
+        from tests.conftest import _truncate_postgres
+
+        db = request.getfixturevalue("postgres_url")  # skips (fails in CI) without a server
+        _truncate_postgres(db)
+    seconds = runner.run(path, db=db)
     print(f"{_id(path)}: {seconds:.1f} s")
