@@ -147,8 +147,6 @@ class _Annotator:
         progress: bool,
         client: Any = None,
     ) -> list[PartitionResult]:
-        if client is not None:
-            check_cluster_url(session.get_bind().url)
         parts = [ids[i : i + self.partition_size] for i in range(0, len(ids), self.partition_size)]
         processes = (parallelism > 1 and len(parts) > 1) or client is not None
         blob = _serialize(fns) if processes else None
@@ -303,6 +301,8 @@ class LabelAnnotator(_Annotator):
             ``client`` with a SQLite database.
         """
         session = session if session is not None else _default_session()
+        if client is not None:
+            check_cluster_url(session.get_bind().url)
         t0 = time.perf_counter()
         session.commit()  # the workers' connections must see the candidates
         ctype, cls = self._resolve(session, split, candidate_class)
@@ -485,6 +485,8 @@ class FeatureAnnotator(_Annotator):
     ) -> AnnotationMatrix:
         """(Re)compute the features of ``split`` and return its feature matrix (float CSR, named columns)."""
         session = session if session is not None else _default_session()
+        if client is not None:
+            check_cluster_url(session.get_bind().url)
         t0 = time.perf_counter()
         session.commit()
         ctype, cls = self._resolve(session, split, candidate_class)
