@@ -102,6 +102,12 @@ def _sentence_ids(engine, documents: str | None) -> list[int]:
 @click.option(
     "--db", "db_url", envvar="SNORKELDB", default=None, help="Database URL (default: $SNORKELDB, else ./snorkel.db)."
 )
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run on this Dask scheduler (e.g. tcp://host:8786) instead of local processes; needs PostgreSQL.",
+)
 def extract(
     candidate_class: str,
     arg_names: str,
@@ -117,6 +123,7 @@ def extract(
     nested_relations: bool,
     symmetric_relations: bool,
     db_url: str | None,
+    scheduler: str | None,
 ) -> None:
     """Extract CANDIDATE_CLASS candidates from the parsed sentences.
 
@@ -127,6 +134,7 @@ def extract(
     """
     from snorkel_ie.db.models import candidate_subclass
     from snorkel_ie.db.session import SnorkelSession
+    from snorkel_ie.runner import check_cluster_url, connect_scheduler
 
     cls = candidate_subclass(candidate_class, _split_list(arg_names))
     flags = dict(
@@ -136,9 +144,17 @@ def extract(
         cls, cls.__argnames__, _split_list(entity_types), _split_list(ner), dictionary, n_max, flags
     )
     session = SnorkelSession(db_url)
+    client = None
     try:
+        if scheduler:
+            check_cluster_url(session.get_bind().url)
+            client = connect_scheduler(scheduler)
         ids = _sentence_ids(session.get_bind(), documents)
-        summary = extractor.apply(ids, split=split, clear=clear, parallelism=parallelism, session=session)
+        summary = extractor.apply(
+            ids, split=split, clear=clear, parallelism=parallelism, session=session, client=client
+        )
     finally:
+        if client is not None:
+            client.close()
         session.close()
     click.echo(str(summary))

@@ -46,6 +46,12 @@ def load_lfs(spec: str) -> list[Any]:
 @click.option("--clear", is_flag=True, help="Re-run every LF, not only new or changed ones.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first exception of an LF.")
 @click.option("--gold", "gold_name", default=None, help="Show lf_stats against this gold annotator.")
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run on this Dask scheduler (e.g. tcp://host:8786) instead of local processes; needs PostgreSQL.",
+)
 def label(
     db_url: str | None,
     lfs_spec: str,
@@ -55,14 +61,20 @@ def label(
     clear: bool,
     fail_fast: bool,
     gold_name: str | None,
+    scheduler: str | None,
 ) -> None:
     """Apply labeling functions to a split (incrementally) and print lf_stats."""
     from snorkel_ie.db.session import SnorkelSession
     from snorkel_ie.labeling import LabelAnnotator, load_gold_labels
+    from snorkel_ie.runner import check_cluster_url, connect_scheduler
 
     lfs = load_lfs(lfs_spec)
     session = SnorkelSession(db_url)
+    client = None
     try:
+        if scheduler:
+            check_cluster_url(session.get_bind().url)
+            client = connect_scheduler(scheduler)
         labeler = LabelAnnotator(lfs=lfs)
         L = labeler.apply(
             split,
@@ -71,6 +83,7 @@ def label(
             clear=clear,
             fail_fast=fail_fast,
             candidate_class=candidate_class,
+            client=client,
         )
         gold = (
             load_gold_labels(session, gold_name, split=split, candidate_class=L.candidate_type) if gold_name else None
@@ -78,4 +91,6 @@ def label(
         with_gold = gold is not None and gold.nnz > 0
         click.echo(L.lf_stats(session, gold if with_gold else None).to_string())
     finally:
+        if client is not None:
+            client.close()
         session.close()

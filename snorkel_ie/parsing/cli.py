@@ -44,6 +44,12 @@ def make_preprocessor(path: str, fmt: str, *, encoding: str, max_docs: int | Non
 @click.option("--text-field", default="text", show_default=True, help="JSONL: field holding the text.")
 @click.option("--clear", is_flag=True, help="Delete every stored document first.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run on this Dask scheduler (e.g. tcp://host:8786) instead of local processes; needs PostgreSQL.",
+)
 def parse(
     path: str,
     fmt: str,
@@ -57,22 +63,36 @@ def parse(
     text_field: str,
     clear: bool,
     progress: bool,
+    scheduler: str | None,
 ) -> None:
     """Parse the documents in PATH (a file or a folder) and store them; re-running resumes."""
     from snorkel_ie.db.engine import safe_url
     from snorkel_ie.db.session import SnorkelSession
     from snorkel_ie.parsing.corpus_parser import CorpusParser
     from snorkel_ie.parsing.spacy_parser import Spacy
+    from snorkel_ie.runner import check_cluster_url, connect_scheduler
 
     reader = make_preprocessor(
         path, fmt, encoding=encoding, max_docs=max_docs, id_field=id_field, text_field=text_field
     )
     session = SnorkelSession(db_url)
+    client = None
     try:
+        if scheduler:
+            check_cluster_url(session.get_bind().url)
+            client = connect_scheduler(scheduler)
         summary = CorpusParser(parser=Spacy(model)).apply(
-            reader, parallelism=parallelism, clear=clear, progress=progress, batch_size=batch_size, session=session
+            reader,
+            parallelism=parallelism,
+            clear=clear,
+            progress=progress,
+            batch_size=batch_size,
+            session=session,
+            client=client,
         )
     finally:
+        if client is not None:
+            client.close()
         session.close()
     click.echo(f"{safe_url(session.engine.url)}: {summary}")
     for name, reason in summary.failures[:MAX_LISTED_FAILURES]:
