@@ -1,15 +1,20 @@
 """Labeling functions for chemical-induced-disease (CDR) relation extraction.
 
-Three families, as in the Snorkel 0.7 CDR tutorial, adapted to the data shipped here
-(there is no CTD knowledge base: distant supervision comes from the CID pairs of the
-training documents and the MeSH dictionaries):
+The families of the Snorkel 0.7 CDR tutorial, adapted to the data shipped here (there is
+no CTD knowledge base: distant supervision comes from the CID pairs of the train split):
 
-- distant supervision: the candidate's (chemical, disease) MeSH pair is a known CID pair;
-- textual patterns around and between the arguments ("induced by", "treatment of", ...);
-- structure: distance between the arguments, closer competing entities, title sentences.
+- causal patterns over the pair (``LF_pair_*``): CDR labels a (chemical, disease) MeSH
+  pair per abstract, so a pattern such as "X-induced Y" in any sentence naming the pair
+  labels every candidate of that pair (:class:`PairLF`);
+- sentence patterns (treatment, prevention, negation, hedging, measurement) and structure
+  (distance, closer competing entities) on the candidate's own sentence (:class:`TextLF`);
+- document structure: how often and where the chemical and the disease are mentioned, and
+  whether the abstract names another chemical as the disease's inducer;
+- distant supervision: the pair is a known CID pair of another train document.
 
-:func:`make_lfs` returns the full list; the pattern LFs are plain module-level functions
-(so they pickle to worker processes), the knowledge-base LFs are built from data.
+Positive LFs are kept roughly disjoint (no LF implies another): the generative model with
+class-conditional propensities otherwise takes a cluster of nested LFs for the class
+itself. :func:`make_lfs` returns the list; every LF pickles (to worker processes).
 """
 
 from __future__ import annotations
