@@ -7,7 +7,7 @@ Two workloads, each run in three modes:
   ``--copies`` times under new names, so that there is enough work) and with the trained
   ``en_core_web_sm`` pipeline when installed;
 * label: ``LabelAnnotator.apply(clear=True)`` over the chemical-disease candidates of
-  those abstracts (one copy) with the CDR pattern LFs plus deliberately CPU-heavy LFs (a fuzzy
+  those abstracts (all copies) with the CDR pattern LFs plus deliberately CPU-heavy LFs (a fuzzy
   match of cue phrases against the text between the arguments), LF applications/s.
 
 Modes: ``serial`` (parallelism=1, pipeline already loaded here), ``2 processes``
@@ -40,21 +40,42 @@ from sqlalchemy.engine import make_url
 from snorkel_ie.candidates import PretaggedCandidateExtractor
 from snorkel_ie.db.engine import dispose_engines, make_engine
 from snorkel_ie.db.migrate import upgrade
-from snorkel_ie.db.models import Document, Sentence, candidate_subclass
+from snorkel_ie.db.models import Sentence, candidate_subclass
 from snorkel_ie.db.session import SnorkelSession
-from snorkel_ie.examples import cdr_lfs
 from snorkel_ie.labeling import LabelAnnotator
-from snorkel_ie.labeling.lf_helpers import get_text_between
+from snorkel_ie.labeling.lf_helpers import get_text_between, rule_regex_search_btw_AB, rule_regex_search_btw_BA
 from snorkel_ie.parsing import CorpusParser, PubTatorDocPreprocessor, Spacy
 
 CDR = Path(__file__).resolve().parents[1] / "tutorials" / "cdr" / "data" / "CDR_DevelopmentSet.PubTator.txt"
 DEFAULT_PG = "postgresql://snorkel:snorkel@127.0.0.1:5432/snorkel"
 ChemicalDisease = candidate_subclass("ChemicalDisease", ["chemical", "disease"])
-PATTERN_LFS = [
-    getattr(cdr_lfs, name)
-    for name in dir(cdr_lfs)
-    if name.startswith("LF_") and not name.startswith("LF_doc_") and name not in ("LF_closer_chem", "LF_closer_dis")
-]
+PATTERNS = {  # CDR-style textual patterns (as in the Snorkel CDR tutorial): (where, regex, vote)
+    "induce": ("AB", r".{0,20}induc.{0,20}", 1),
+    "d_induced_by_c": ("BA", r".{0,50}(induced|caused|due).{0,15}", 1),
+    "d_induced_by_c_tight": ("BA", r".{0,50}(induced|caused|due) (by|to) ", 1),
+    "c_cause_d": ("AB", r".*(cause[sd]?|induce[sd]?|associated with).*", 1),
+    "d_treat_c": ("BA", r".*(treat|effective|prevent|resistant|slow|promise|therap).*", -1),
+    "c_treat_d": ("AB", r".*(treat|effective|prevent|resistant|slow|promise|therap).*", -1),
+    "c_treat_d_wide": ("AB", r".*(treat|effective|prevent|resistant|slow|promise|therap).{0,50}", -1),
+    "in_patient_with": ("BA", r"(in a patient with |in patients with)", -1),
+    "uncertain": ("AB", r".*(combin|possible|unlikely).*", -1),
+    "induced_other": ("AB", r".{20,1000}-induced.*", -1),
+    "measure": ("AB", r".*(measur|level|concentrat).*", -1),
+    "risk_d": ("BA", r".*risk of.*", 1),
+}
+
+
+def _pattern_lf(name: str, where: str, pattern: str, vote: int):
+    rule = rule_regex_search_btw_AB if where == "AB" else rule_regex_search_btw_BA
+
+    def lf(c: Any) -> int:
+        return rule(c, pattern, vote)
+
+    lf.__name__ = lf.__qualname__ = f"LF_{name}"
+    return lf
+
+
+PATTERN_LFS = [_pattern_lf(name, *spec) for name, spec in PATTERNS.items()]
 CUES = ["induced by", "caused by", "associated with", "treatment of", "in patients with", "was used to treat"]
 
 
@@ -134,9 +155,8 @@ def bench_parse(url: str, client: Any, pipeline: str, corpus: Copies, n_docs: in
 
 
 def bench_label(url: str, client: Any, lfs: list, partitions: int) -> list[tuple]:
-    one_copy = select(Sentence.id).join(Document).where(~Document.name.contains("#")).order_by(Sentence.id)
     with make_engine(url).connect() as conn:
-        sentence_ids = list(conn.execute(one_copy).scalars())
+        sentence_ids = list(conn.execute(select(Sentence.id).order_by(Sentence.id)).scalars())
     PretaggedCandidateExtractor(ChemicalDisease, ["Chemical", "Disease"]).apply(
         sentence_ids, split=0, db=url, progress=False
     )

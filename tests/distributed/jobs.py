@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from snorkel_ie.candidates import PretaggedCandidateExtractor
-from snorkel_ie.examples.cdr_lfs import LF_c_cause_d, LF_closer_chem, LF_d_treat_c, LF_far_c_d, LF_induce
+from snorkel_ie.labeling.lf_helpers import get_between_tokens, rule_regex_search_btw_AB, rule_regex_search_btw_BA
 
 KILL_DIR_ENV = "SNORKEL_IE_TEST_KILL_DIR"
 ARMED = "armed"
@@ -59,4 +59,20 @@ def LF_kill_once(c: Any) -> int:
     return 0
 
 
-LFS = [LF_induce, LF_c_cause_d, LF_d_treat_c, LF_far_c_d, LF_closer_chem, LF_kill_once]
+def LF_induce(c: Any) -> int:
+    return rule_regex_search_btw_AB(c, r".{0,20}induc.{0,20}", 1)
+
+
+def LF_d_caused_by_c(c: Any) -> int:
+    return rule_regex_search_btw_BA(c, r".{0,50}(induced|caused|due).{0,15}", 1)
+
+
+def LF_treat(c: Any) -> int:
+    return rule_regex_search_btw_AB(c, r".*(treat|therap|prevent|effective).*", -1)
+
+
+def LF_far(c: Any) -> int:
+    return -1 if len(get_between_tokens(c)) > 10 else 0
+
+
+LFS = [LF_induce, LF_d_caused_by_c, LF_treat, LF_far, LF_kill_once]
