@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,15 +29,41 @@ import numpy as np
 from snorkel_ie.errors import ConfigurationError, ModelError, ParseError
 from snorkel_ie.learning.discriminative.base import NoiseAwareClassifier, as_gold, balance_training_set, soft_labels
 from snorkel_ie.learning.discriminative.inputs import (
+    MARKERS,
     Vocabulary,
     candidates_to_sequences,
     pad_batch,
     truncate_around_markers,
 )
+from snorkel_ie.learning.utils import binary_prf, categorical_prf, predictions_from_marginals
 
 __all__ = ["BiLSTM", "load_word_vectors", "noise_aware_loss", "reRNN"]
 
-_SETTINGS = ("cardinality", "dim", "embedding_dim", "dropout", "attention", "max_sentence_length", "seed", "name")
+_SETTINGS = (
+    "cardinality",
+    "dim",
+    "embedding_dim",
+    "dropout",
+    "attention",
+    "pooling",
+    "marker_ids",
+    "fused",
+    "max_sentence_length",
+    "seed",
+    "name",
+)
+
+
+def _quiet_tensorflow() -> None:
+    """Keep TensorFlow's C++ start-up messages off stderr (unless the user set these variables).
+
+    ``TF_CPP_MIN_LOG_LEVEL=2`` hides its info and warning logs; the oneDNN notice is
+    printed before that level is read, so the oneDNN graph rewrites (no faster for
+    these small recurrent matrix products) are switched off too. Both only take
+    effect before TensorFlow is first imported.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
 def noise_aware_loss(logits: Any, soft: Any, weights: Any | None = None) -> Any:
@@ -51,6 +78,7 @@ def noise_aware_loss(logits: Any, soft: Any, weights: Any | None = None) -> Any:
     weights
         ``(n,)`` example weights; the loss is ``sum(w * ce) / sum(w)``.
     """
+    _quiet_tensorflow()
     import tensorflow as tf
 
     logits = tf.convert_to_tensor(logits, tf.float32)
@@ -101,8 +129,8 @@ def load_word_vectors(path: str | Path, vocab: Vocabulary) -> tuple[np.ndarray, 
 
 def _build_network(vocab_size: int, s: dict[str, Any], init_embeddings: np.ndarray | None) -> Any:
     """Keras model: ids (batch, T) -> logits (batch, 1 or k)."""
+    _quiet_tensorflow()
     import keras
-    from keras import ops
 
     ids = keras.Input(shape=(None,), dtype="int32")
     if init_embeddings is not None:
@@ -111,16 +139,48 @@ def _build_network(vocab_size: int, s: dict[str, Any], init_embeddings: np.ndarr
         emb_init = keras.initializers.RandomUniform(-0.1, 0.1)
     emb = keras.layers.Embedding(vocab_size, s["embedding_dim"], embeddings_initializer=emb_init, mask_zero=True)(ids)
     emb = keras.layers.Dropout(s["dropout"])(emb)
-    lstm = keras.layers.LSTM(s["dim"], return_sequences=s["attention"])
-    h = keras.layers.Bidirectional(lstm)(emb)
-    if s["attention"]:
-        mask = ops.not_equal(ids, 0)
-        scores = keras.layers.Dense(1, use_bias=False)(keras.layers.Dense(s["dim"], activation="tanh")(h))[..., 0]
-        alpha = ops.softmax(ops.where(mask, scores, -1e9), axis=1)
-        h = ops.sum(h * alpha[..., None], axis=1)
+    pooling = s.get("pooling") or ("attention" if s["attention"] else "final")
+    sequences = pooling != "final"
+    if s.get("fused", False):
+        from snorkel_ie.learning.discriminative._rnn import FusedBiLSTM
+
+        h = FusedBiLSTM(s["dim"], return_sequences=sequences)(emb)
+    else:
+        h = keras.layers.Bidirectional(keras.layers.LSTM(s["dim"], return_sequences=sequences))(emb)
+    if pooling == "attention":
+        h = _attention_pool(ids, h, s["dim"])
+    elif pooling == "arguments":
+        h = _argument_pool(ids, h, s["marker_ids"])
     h = keras.layers.Dropout(s["dropout"])(h)
     out = keras.layers.Dense(1 if s["cardinality"] == 2 else s["cardinality"])(h)
     return keras.Model(ids, out)
+
+
+def _attention_pool(ids: Any, h: Any, dim: int) -> Any:
+    """Attention-weighted sum of the hidden states of the real tokens."""
+    import keras
+    from keras import ops
+
+    mask = ops.not_equal(ids, 0)
+    scores = keras.layers.Dense(1, use_bias=False)(keras.layers.Dense(dim, activation="tanh")(h))[..., 0]
+    alpha = ops.softmax(ops.where(mask, scores, -1e9), axis=1)
+    return ops.sum(h * alpha[..., None], axis=1)
+
+
+def _argument_pool(ids: Any, h: Any, marker_ids: Sequence[int]) -> Any:
+    """The hidden states at the four argument markers, concatenated (``(B, 4 * 2H)``).
+
+    The state at an opening marker has read the argument and what follows it (backward
+    half) and what precedes it (forward half); the closing marker's state the reverse.
+    A marker that was cut away by truncation contributes zeros.
+    """
+    from keras import ops
+
+    pooled = []
+    for m in marker_ids:
+        at = ops.cast(ops.equal(ids, m), h.dtype)[..., None]
+        pooled.append(ops.sum(h * at, axis=1) / ops.maximum(ops.sum(at, axis=1), 1.0))
+    return ops.concatenate(pooled, axis=-1)
 
 
 class BiLSTM(NoiseAwareClassifier):
@@ -177,6 +237,8 @@ class BiLSTM(NoiseAwareClassifier):
         embedding_dim: int | None = None,
         dropout: float = 0.25,
         attention: bool = False,
+        pooling: str | None = None,
+        fused: bool = True,
         max_sentence_length: int | None = 100,
         word_dict: Vocabulary | Sequence[str] | None = None,
         max_vocab: int | None = None,
@@ -201,10 +263,18 @@ class BiLSTM(NoiseAwareClassifier):
             Development candidates and gold labels, scored after every epoch.
         n_epochs, lr, batch_size
             Adam optimisation settings.
-        dim, embedding_dim, dropout, attention
+        dim, embedding_dim, dropout
             Hidden size per direction, word-vector size (default ``dim``, or the file's
-            size with ``embeddings_path``), dropout rate, attention pooling instead of
-            the final states.
+            size with ``embeddings_path``), dropout rate.
+        attention, pooling
+            What the classifier reads: ``"arguments"`` (default), the hidden states at
+            the four argument markers; ``"final"``, the final states of both
+            directions; ``"attention"``, an attention-weighted sum of the hidden states
+            (``attention=True`` is the original's switch for it).
+        fused
+            Run both LSTM directions in one scan with the input projection hoisted out
+            of the loop (:class:`._rnn.FusedBiLSTM`); ``False`` uses Keras's
+            ``Bidirectional(LSTM)`` (several times slower on CPU).
         max_sentence_length
             Longer sequences are cut to a window around the arguments.
         word_dict, max_vocab
@@ -224,11 +294,16 @@ class BiLSTM(NoiseAwareClassifier):
         seed
             Overrides the constructor's seed.
         """
+        _quiet_tensorflow()
         import keras
         import tensorflow as tf
 
         if n_epochs < 1 or batch_size < 1 or dim < 1 or not 0 <= dropout < 1 or lr <= 0:
-            raise ConfigurationError(f"invalid training settings: n_epochs={n_epochs}, batch_size={batch_size}, dim={dim}, dropout={dropout}, lr={lr}")
+            raise ConfigurationError(
+                f"invalid training settings: n_epochs={n_epochs}, batch_size={batch_size}, dim={dim}, dropout={dropout}, lr={lr}"
+            )
+        if pooling not in (None, "final", "attention", "arguments"):
+            raise ConfigurationError(f"pooling={pooling!r}; expected 'final', 'attention' or 'arguments'")
         if seed is not None:
             self.seed = seed
         self._configure_tf()
@@ -238,23 +313,35 @@ class BiLSTM(NoiseAwareClassifier):
         if len(X_train) != len(soft):
             raise ModelError(f"{len(X_train)} training candidates but {len(soft)} marginals")
         self.settings = {
-            "cardinality": self.cardinality, "dim": dim, "embedding_dim": embedding_dim or dim, "dropout": dropout,
-            "attention": attention, "max_sentence_length": max_sentence_length, "seed": self.seed, "name": self.name,
+            "cardinality": self.cardinality,
+            "dim": dim,
+            "embedding_dim": embedding_dim or dim,
+            "dropout": dropout,
+            "attention": attention,
+            "pooling": pooling or ("attention" if attention else "arguments"),
+            "fused": fused,
+            "max_sentence_length": max_sentence_length,
+            "seed": self.seed,
+            "name": self.name,
         }
         seqs = self._sequences(X_train)
         init = self._init_vocab(seqs, word_dict, max_vocab, embeddings_path)
+        self.settings["marker_ids"] = [self.vocab.lookup(m) for m in MARKERS]  # type: ignore[union-attr]
         enc = self.vocab.encode(seqs)  # type: ignore[union-attr]
-        idx, weights = balance_training_set(soft, rebalance=rebalance, uninformative_weight=uninformative_weight, rng=rng)
+        idx, weights = balance_training_set(
+            soft, rebalance=rebalance, uninformative_weight=uninformative_weight, rng=rng
+        )
         self._net = _build_network(len(self.vocab), self.settings, init)  # type: ignore[arg-type]
         optimizer = keras.optimizers.Adam(learning_rate=lr)
         step = self._make_train_step(optimizer)
         gold_dev = as_gold(Y_dev) if X_dev is not None and Y_dev is not None else None
+        dev_enc = self._encode(X_dev) if gold_dev is not None else []  # converted once, scored every epoch
         self._fitted = True
         self.history = []
         best_f1, best_weights, stale = -1.0, None, 0
         full_len = max(len(e) for e in enc)
         for epoch in range(1, n_epochs + 1):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             total, seen = 0.0, 0
             for bi in _batches(idx, enc, batch_size, bucket=bucket, rng=rng):
                 x = pad_batch(enc, idx[bi], length=None if bucket else full_len)
@@ -262,9 +349,15 @@ class BiLSTM(NoiseAwareClassifier):
                 total += float(loss) * len(bi)
                 seen += len(bi)
             secs = time.perf_counter() - t0
-            row = {"epoch": epoch, "loss": total / seen, "seconds": secs, "train_per_s": seen / secs}
+            row = {
+                "epoch": epoch,
+                "loss": total / seen,
+                "seconds": secs,
+                "cpu_seconds": time.process_time() - c0,
+                "train_per_s": seen / secs,
+            }
             if gold_dev is not None:
-                row.update(zip(("dev_p", "dev_r", "dev_f1"), self.score(X_dev, gold_dev, b=b, display=False), strict=True))
+                row.update(zip(("dev_p", "dev_r", "dev_f1"), self._dev_scores(dev_enc, gold_dev, b), strict=True))
                 if row["dev_f1"] > best_f1:
                     best_f1, stale = row["dev_f1"], 0
                     best_weights = [w.copy() for w in self._net.get_weights()] if dev_ckpt else None
@@ -282,6 +375,14 @@ class BiLSTM(NoiseAwareClassifier):
             if verbose:
                 print(f"[{self.name}] restored the weights with the best dev F1={best_f1:.4f}")
         return self
+
+    def _dev_scores(self, enc: list[np.ndarray], gold: np.ndarray, b: float) -> tuple[float, float, float]:
+        pred = predictions_from_marginals(self._marginals_of(enc), b=b)
+        if len(pred) != len(gold):
+            raise ModelError(f"{len(pred)} dev candidates but {len(gold)} gold labels")
+        if self.cardinality == 2:
+            return binary_prf(pred, gold)
+        return categorical_prf(pred, gold, average="micro")
 
     def _configure_tf(self) -> None:
         import tensorflow as tf
@@ -333,12 +434,15 @@ class BiLSTM(NoiseAwareClassifier):
         return step
 
     # ------------------------------------------------------------ prediction
-    def marginals(self, X: Sequence[Any], *, batch_size: int = 256) -> np.ndarray:
+    def marginals(self, X: Sequence[Any], *, batch_size: int = 1024) -> np.ndarray:
         """P(y=1) as ``(n,)`` for binary models, ``(n, k)`` class probabilities otherwise."""
-        import tensorflow as tf
 
         self._check_fitted()
-        enc = self._encode(X)
+        return self._marginals_of(self._encode(X), batch_size)
+
+    def _marginals_of(self, enc: list[np.ndarray], batch_size: int = 1024) -> np.ndarray:
+        import tensorflow as tf
+
         k = self.cardinality
         out = np.zeros((len(enc), 1 if k == 2 else k), dtype=np.float32)
         order = np.argsort([len(e) for e in enc], kind="stable")
@@ -380,8 +484,10 @@ class BiLSTM(NoiseAwareClassifier):
             with np.load(d / "weights.npz") as z:
                 weights = [z[f"arr_{i}"] for i in range(len(z.files))]
         except FileNotFoundError as err:
-            raise ConfigurationError(f"{d} does not hold a saved {type(self).__name__} ({err.filename} missing)") from err
-        self.settings = {k: settings[k] for k in _SETTINGS}
+            raise ConfigurationError(
+                f"{d} does not hold a saved {type(self).__name__} ({err.filename} missing)"
+            ) from err
+        self.settings = {k: settings[k] for k in _SETTINGS if k in settings}
         self.cardinality, self.seed, self.name = settings["cardinality"], settings["seed"], settings["name"]
         self.vocab = Vocabulary(words[2:])
         self._net = _build_network(len(self.vocab), self.settings, None)

@@ -138,9 +138,21 @@ def test_bilstm_rejects_bad_input(tmp_path):
         BiLSTM().train(X, np.full(9, 0.7), verbose=False)
     with pytest.raises(ConfigurationError):
         BiLSTM().train(X, np.full(10, 0.7), dropout=1.5, verbose=False)
+    with pytest.raises(ConfigurationError, match="pooling"):
+        BiLSTM().train(X, np.full(10, 0.7), pooling="max", verbose=False)
     with pytest.raises(ConfigurationError):
         BiLSTM(cardinality=1)
     with pytest.raises(NotFittedError):
         BiLSTM().marginals(X)
     with pytest.raises(ConfigurationError, match="does not hold"):
         BiLSTM().load(tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("pooling", "fused"), [("final", True), ("arguments", False)])
+def test_bilstm_other_poolings_and_keras_lstm_learn_relation_task(relation_data, pooling, fused, tmp_path):
+    X, marg, X_dev, y_dev = relation_data
+    model = BiLSTM(seed=5).train(X, marg, X_dev, y_dev, **{**TRAIN, "pooling": pooling, "fused": fused})
+    assert model.score(X_dev, y_dev, display=False)[2] > 0.9
+    model.save(tmp_path / "m")
+    np.testing.assert_array_equal(BiLSTM().load(tmp_path / "m").marginals(X_dev[:20]), model.marginals(X_dev[:20]))
