@@ -9,7 +9,7 @@ from snorkel_ie.cli import cli
 from snorkel_ie.db.session import SnorkelSession
 from snorkel_ie.examples.cdr import load_corpus
 
-LFS = "snorkel_ie.examples.cdr_lfs:PATTERN_LFS"
+LFS = "snorkel_ie.examples.cdr_lfs:SENTENCE_LFS"
 
 
 @pytest.fixture
