@@ -132,7 +132,10 @@ def run(
             X_dev=dev_cands,
             Y_dev=gold,
             n_epochs=lstm_epochs,
-            rebalance=0.25,
+            lr=0.003,
+            dropout=0.5,
+            max_sentence_length=50,  # a window around the two arguments
+            patience=3,  # dev F1 picks the epoch (as the original's dev checkpointing)
             verbose=progress,
             seed=seed,
         )

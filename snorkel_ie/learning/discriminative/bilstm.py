@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -78,7 +79,8 @@ def noise_aware_loss(logits: Any, soft: Any, weights: Any | None = None) -> Any:
     weights
         ``(n,)`` example weights; the loss is ``sum(w * ce) / sum(w)``.
     """
-    _quiet_tensorflow()
+    if "tensorflow" not in sys.modules:  # (also traced by AutoGraph inside the train step)
+        _quiet_tensorflow()
     import tensorflow as tf
 
     logits = tf.convert_to_tensor(logits, tf.float32)
