@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from snorkel_ie.db.bulk import get_or_create_keys, insert_rows
 from snorkel_ie.db.engine import WRITE_LOCK
-from snorkel_ie.db.models import AnnotatorRun, Candidate, get_candidate_class
+from snorkel_ie.db.models import AnnotationKey, AnnotatorRun, Candidate, get_candidate_class
 from snorkel_ie.errors import CandidateError, ConfigurationError
 from snorkel_ie.labeling import _rows
 from snorkel_ie.labeling._apply import ErrorRecord, Job, PartitionResult, feature_partition, label_partition
@@ -516,7 +516,17 @@ class FeatureAnnotator(_Annotator):
         if progress:
             print(summary)
         session.commit()  # end the read snapshot: see the rows just written
-        return self.load_matrix(session, split=split, candidate_class=cls or ctype)
+        if not _existing:
+            matrix = self.load_matrix(session, split=split, candidate_class=cls or ctype)
+            self.key_names_ = list(matrix.key_names)
+            return matrix
+        # Another split gets the training split's columns, in the same order, so models apply to it.
+        names = getattr(self, "key_names_", None)
+        if names is None:
+            names = session.scalars(
+                select(AnnotationKey.name).where(AnnotationKey.kind == "feature").order_by(AnnotationKey.id)
+            ).all()
+        return self.load_matrix(session, split=split, candidate_class=cls or ctype, key_names=names)
 
     def apply_existing(self, split: int = 1, **kwargs: Any) -> AnnotationMatrix:
         """Featurize another split keeping only features that already exist (those of the training split)."""
