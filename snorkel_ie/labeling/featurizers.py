@@ -18,8 +18,10 @@ MAX_PATH = 10
 
 
 def _tokens(sentence: Any) -> list[str]:
-    lemmas = getattr(sentence, "lemmas", None) or sentence.words
-    return [str(t).lower() for t in lemmas]
+    """Lower-cased lemmas, or the word where the pipeline gave no lemma (a blank pipeline gives none)."""
+    words = sentence.words
+    lemmas = getattr(sentence, "lemmas", None) or [""] * len(words)
+    return [str(lemma or word).lower() for lemma, word in zip(lemmas, words, strict=True)]
 
 
 def get_span_feats(candidate: Any) -> Iterator[str]:

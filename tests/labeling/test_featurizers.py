@@ -62,3 +62,14 @@ def test_feature_annotator_stores_and_aligns_features(session, spouse_candidates
     assert F_dev.shape[1] == F_train.shape[1] and F_dev.nnz > 0
     aligned = featurizer.load_matrix(session, split=1, key_names=F_train.key_names)
     assert (aligned != F_dev).nnz == 0
+
+
+def test_span_features_fall_back_to_words_without_lemmas() -> None:
+    from types import SimpleNamespace
+
+    from snorkel_ie.labeling.featurizers import _tokens
+
+    blank = SimpleNamespace(words=["Aspirin", "causes", "Reye"], lemmas=["", "", ""])
+    assert _tokens(blank) == ["aspirin", "causes", "reye"]
+    tagged = SimpleNamespace(words=["Aspirin", "causes"], lemmas=["aspirin", "cause"])
+    assert _tokens(tagged) == ["aspirin", "cause"]
