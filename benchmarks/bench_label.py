@@ -29,7 +29,7 @@ import numpy as np
 
 from snorkel_ie.db.bulk import allocate_ids, insert_rows
 from snorkel_ie.db.engine import WRITE_LOCK, dispose_engines
-from snorkel_ie.db.models import candidate_subclass
+from snorkel_ie.db.models import TOKEN_ATTRIBUTES, candidate_subclass
 from snorkel_ie.db.session import SnorkelSession
 from snorkel_ie.labeling import LabelAnnotator, load_gold_labels, load_gold_labels_from_relations
 from snorkel_ie.labeling._rows import insert_columns
@@ -81,23 +81,7 @@ def bulk_corpus(session, docs, ctype: str) -> int:
         insert_rows(
             conn,
             "sentence",
-            [
-                "id",
-                "stable_id",
-                "document_id",
-                "position",
-                "text",
-                "words",
-                "char_offsets",
-                "abs_char_offsets",
-                "lemmas",
-                "pos_tags",
-                "ner_tags",
-                "dep_parents",
-                "dep_labels",
-                "entity_cids",
-                "entity_types",
-            ],
+            ["id", "stable_id", "document_id", "position", "text", *TOKEN_ATTRIBUTES],
             rows,
         )
         n_spans = sum(len(s[3][5]) for s in sents)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from snorkel_ie.db.models import TOKEN_ATTRIBUTES, Document, Sentence
+from snorkel_ie.db.models.context import SentenceMixin
 
 __all__ = ["DocumentRef", "SentenceRow", "load_sentence_rows"]
 
@@ -28,7 +29,7 @@ class DocumentRef:
     name: str
 
 
-class SentenceRow:
+class SentenceRow(SentenceMixin):
     """A read-only sentence: ``id``, ``document``, ``position``, ``text`` and the token arrays."""
 
     __slots__ = ("document", "document_id", "id", "position", "stable_id", "text", *TOKEN_ATTRIBUTES)
@@ -36,16 +37,6 @@ class SentenceRow:
     def __init__(self, **values: Any):
         for name in self.__slots__:
             setattr(self, name, values.get(name))
-
-    @property
-    def abs_char_start(self) -> int:
-        return self.abs_char_offsets[0] - self.char_offsets[0] if self.words else 0
-
-    def _asdict(self) -> dict[str, Any]:
-        return {a: getattr(self, a) for a in ("id", "position", "text", *TOKEN_ATTRIBUTES)}
-
-    def __len__(self) -> int:
-        return len(self.words)
 
     def __repr__(self) -> str:
         text = self.text if len(self.text) <= 60 else self.text[:57] + "..."

@@ -18,6 +18,7 @@ import numpy as np
 from sqlalchemy import Connection
 
 from snorkel_ie.db.models import TOKEN_ATTRIBUTES, SpanMixin, span_stable_id
+from snorkel_ie.db.models.context import SentenceMixin
 from snorkel_ie.labeling import _rows
 
 
@@ -82,7 +83,7 @@ class DocumentView:
         return f"DocumentView({self.name!r})"
 
 
-class SentenceView:
+class SentenceView(SentenceMixin):
     """A sentence with its token arrays, each JSON-decoded on first access."""
 
     def __init__(self, row: Sequence[Any], document: DocumentView):
@@ -98,13 +99,6 @@ class SentenceView:
         value = json.loads(value) if isinstance(value, str) else value
         self.__dict__[name] = value
         return value
-
-    @property
-    def abs_char_start(self) -> int:
-        return self.abs_char_offsets[0] - self.char_offsets[0] if self.words else 0
-
-    def __len__(self) -> int:
-        return len(self.words)
 
     def __repr__(self) -> str:
         return f"SentenceView({self.stable_id!r})"

@@ -107,7 +107,30 @@ class Document(Context):
         return f"Document({self.name!r})"
 
 
-class Sentence(Context):
+class SentenceMixin:
+    """Behaviour shared by the persisted :class:`Sentence` and the read-only sentence rows
+    that bulk paths build (candidate extraction, labeling views). Needs ``words``,
+    ``char_offsets``, ``abs_char_offsets`` and the other token arrays."""
+
+    __slots__ = ()
+
+    words: list[Any]
+    char_offsets: list[Any]
+    abs_char_offsets: list[Any]
+
+    @property
+    def abs_char_start(self) -> int:
+        """Offset of the sentence's first character in the document text."""
+        return self.abs_char_offsets[0] - self.char_offsets[0] if self.words else 0
+
+    def _asdict(self) -> dict[str, Any]:
+        return {a: getattr(self, a) for a in ("id", "position", "text", *TOKEN_ATTRIBUTES)}
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+class Sentence(SentenceMixin, Context):
     """One sentence of a document with its token arrays."""
 
     __tablename__ = "sentence"
@@ -135,17 +158,6 @@ class Sentence(Context):
 
     __table_args__ = (UniqueConstraint("document_id", "position"),)
     __mapper_args__ = {"polymorphic_identity": "sentence", "concrete": True}
-
-    @property
-    def abs_char_start(self) -> int:
-        """Offset of the sentence's first character in the document text."""
-        return self.abs_char_offsets[0] - self.char_offsets[0] if self.words else 0
-
-    def _asdict(self) -> dict[str, Any]:
-        return {a: getattr(self, a) for a in ("id", "position", "text", *TOKEN_ATTRIBUTES)}
-
-    def __len__(self) -> int:
-        return len(self.words)
 
     def __repr__(self) -> str:
         text = self.text if len(self.text) <= 60 else self.text[:57] + "..."
