@@ -185,15 +185,36 @@ dev_cands = session.scalars(select(ChemicalDisease).where(ChemicalDisease.split 
 train_marginals = load_marginals(session, split=0)
 L_gold_dev = load_gold_labels(session, annotator_name="gold", split=1)
 len(train_cands), len(dev_cands), train_marginals.shape"""),
+    md("""
+The model reads a window of 50 tokens around the two arguments. It trains for a fixed
+number of epochs with fixed settings: the dev split is scored after every epoch to watch
+training, but nothing (epoch, threshold, settings) is chosen on it (`dev_ckpt=False`), so
+the dev scores below are held out. The training marginals are used as they are: none sits
+exactly at 0.5 (nothing for the label balancer to drop), and `rebalance` is left off, as
+subsampling the positives to a fixed fraction would throw away what the LFs found.
+"""),
     code("""
 from snorkel_ie import BiLSTM
 
 EPOCHS = 10 if MAX_DOCS is None else 2
 lstm = BiLSTM(seed=1701)
-lstm.train(train_cands, train_marginals, X_dev=dev_cands, Y_dev=L_gold_dev, n_epochs=EPOCHS, rebalance=0.25, seed=1701)"""),
+lstm.train(train_cands, train_marginals, X_dev=dev_cands, Y_dev=L_gold_dev, dev_ckpt=False,
+           n_epochs=EPOCHS, lr=0.003, dropout=0.5, max_sentence_length=50, seed=1701)"""),
     code("p, r, f1 = lstm.score(dev_cands, L_gold_dev)"),
+    md("""
+## Scoring per chemical-disease pair
+
+The gold labels describe a (document, chemical, disease) pair, not a sentence: every
+mention of a pair in an abstract gets the label of the pair. The BiLSTM reads one sentence
+at a time, and a pair is usually stated in only one of its sentences (often the title).
+Pooling the marginals over the mentions of a pair, each taking the largest
+(`groups=`), lets that sentence speak for the pair:
+"""),
     code("""
-tp, fp, tn, fn = lstm.error_analysis(session, dev_cands, L_gold_dev)
+dev_pairs = [(c.sentence.document_id, *c.get_cids()) for c in dev_cands]
+p, r, f1 = lstm.score(dev_cands, L_gold_dev, groups=dev_pairs)"""),
+    code("""
+tp, fp, tn, fn = lstm.error_analysis(session, dev_cands, L_gold_dev, groups=dev_pairs)
 for c in list(fn)[:3]:
     print("missed:", c)"""),
     code("""

@@ -25,7 +25,7 @@ from snorkel_ie.learning.utils import (
     print_binary_report,
 )
 
-__all__ = ["NoiseAwareClassifier", "as_gold", "balance_training_set", "soft_labels"]
+__all__ = ["NoiseAwareClassifier", "as_gold", "balance_training_set", "pool_marginals", "soft_labels"]
 
 _EPS = 1e-6
 
@@ -54,6 +54,38 @@ def soft_labels(Y: Any, cardinality: int) -> np.ndarray:
 def as_gold(Y: Any) -> np.ndarray:
     """1-d int64 array of gold labels from a numpy array, list or scipy sparse column."""
     return as_label_vector(Y, name="gold labels")
+
+
+def pool_marginals(marginals: Any, groups: Sequence[Any]) -> np.ndarray:
+    """Binary marginals with each candidate's replaced by the largest of its group.
+
+    A group holds the candidates that state the same relation instance, e.g. the
+    mentions of one (chemical, disease) pair in one document when gold labels are given
+    per pair. A model reads one sentence at a time; the instance holds when any of its
+    mentions says so, so the pair takes its most confident mention's marginal.
+
+    Parameters
+    ----------
+    marginals
+        ``(n,)`` P(y=1) of the candidates.
+    groups
+        ``n`` hashable keys; candidates with equal keys form a group.
+
+    Examples
+    --------
+    >>> pool_marginals([0.2, 0.9, 0.4], ["a", "a", "b"]).tolist()
+    [0.9, 0.9, 0.4]
+    """
+    m = np.asarray(marginals, dtype=np.float64)
+    if m.ndim != 1:
+        raise ModelError(f"pooling takes binary marginals of shape (n,); got shape {m.shape}")
+    if len(groups) != len(m):
+        raise ModelError(f"{len(m)} marginals but {len(groups)} group keys; pass one key per candidate")
+    ids: dict[Any, int] = {}
+    codes = np.fromiter((ids.setdefault(g, len(ids)) for g in groups), dtype=np.int64, count=len(m))
+    best = np.full(len(ids), -np.inf)
+    np.maximum.at(best, codes, m)
+    return best[codes]
 
 
 def balance_training_set(
@@ -123,18 +155,26 @@ class NoiseAwareClassifier:
         if not getattr(self, "_fitted", False):
             raise NotFittedError(f"{type(self).__name__} is not trained; call train(...) or load(...) first")
 
-    def predictions(self, X: Any, b: float = 0.5) -> np.ndarray:
-        """Hard labels: +1/-1 for binary (marginal > ``b``), 1..k (arg-max) for categorical."""
-        return predictions_from_marginals(self.marginals(X), b=b)
+    def predictions(self, X: Any, b: float = 0.5, *, groups: Sequence[Any] | None = None) -> np.ndarray:
+        """Hard labels: +1/-1 for binary (marginal > ``b``), 1..k (arg-max) for categorical.
 
-    def score(self, X: Any, Y: Any, b: float = 0.5, *, display: bool = True) -> tuple[float, float, float]:
+        With ``groups`` (binary only), one key per candidate, the marginals are first
+        pooled over candidates with the same key (:func:`pool_marginals`).
+        """
+        m = self.marginals(X)
+        return predictions_from_marginals(m if groups is None else pool_marginals(m, groups), b=b)
+
+    def score(
+        self, X: Any, Y: Any, b: float = 0.5, *, groups: Sequence[Any] | None = None, display: bool = True
+    ) -> tuple[float, float, float]:
         """Precision, recall and F1 against gold ``Y`` (0 = unknown, ignored).
 
-        Binary: of the positive class, predicting +1 where the marginal is above ``b``.
+        Binary: of the positive class, predicting +1 where the marginal is above ``b``
+        (pooled over ``groups`` when given, see :meth:`predictions`).
         Categorical: micro-averaged over classes (the accuracy on candidates with gold).
         """
         gold = as_gold(Y)
-        pred = self.predictions(X, b=b)
+        pred = self.predictions(X, b=b, groups=groups)
         if len(gold) != len(pred):
             raise ModelError(f"{len(pred)} candidates but {len(gold)} gold labels")
         if self.cardinality == 2:
@@ -148,9 +188,18 @@ class NoiseAwareClassifier:
         return float(p), float(r), float(f1)
 
     def error_analysis(
-        self, session: Any, X: Sequence[Any], Y: Any, b: float = 0.5, *, display: bool = True
+        self,
+        session: Any,
+        X: Sequence[Any],
+        Y: Any,
+        b: float = 0.5,
+        *,
+        groups: Sequence[Any] | None = None,
+        display: bool = True,
     ) -> tuple[set, set, set, set]:
         """True/false positive/negative candidate sets (binary; gold 0 is skipped).
+
+        ``groups``: as for :meth:`predictions`.
 
         ``session`` is accepted for compatibility with Snorkel 0.7 and not used: ``X``
         holds the candidates themselves.
@@ -158,7 +207,7 @@ class NoiseAwareClassifier:
         if self.cardinality != 2:
             raise ModelError("error_analysis is defined for binary models only")
         gold = as_gold(Y)
-        pred = self.predictions(X, b=b)
+        pred = self.predictions(X, b=b, groups=groups)
         tp: set = set()
         fp: set = set()
         tn: set = set()

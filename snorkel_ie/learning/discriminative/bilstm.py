@@ -28,7 +28,13 @@ from typing import Any
 import numpy as np
 
 from snorkel_ie.errors import ConfigurationError, ModelError, ParseError
-from snorkel_ie.learning.discriminative.base import NoiseAwareClassifier, as_gold, balance_training_set, soft_labels
+from snorkel_ie.learning.discriminative.base import (
+    NoiseAwareClassifier,
+    as_gold,
+    balance_training_set,
+    pool_marginals,
+    soft_labels,
+)
 from snorkel_ie.learning.discriminative.inputs import (
     MARKERS,
     Vocabulary,
@@ -232,6 +238,7 @@ class BiLSTM(NoiseAwareClassifier):
         X_dev: Sequence[Any] | None = None,
         Y_dev: Any = None,
         *,
+        dev_groups: Sequence[Any] | None = None,
         n_epochs: int = 10,
         lr: float = 0.01,
         batch_size: int = 64,
@@ -263,6 +270,9 @@ class BiLSTM(NoiseAwareClassifier):
             Training candidates and their marginals, ``(n,)`` P(y=1) or ``(n, k)``.
         X_dev, Y_dev
             Development candidates and gold labels, scored after every epoch.
+        dev_groups
+            One key per dev candidate: score the dev marginals pooled over candidates
+            with equal keys (see :meth:`predictions`).
         n_epochs, lr, batch_size
             Adam optimisation settings.
         dim, embedding_dim, dropout
@@ -359,7 +369,8 @@ class BiLSTM(NoiseAwareClassifier):
                 "train_per_s": seen / secs,
             }
             if gold_dev is not None:
-                row.update(zip(("dev_p", "dev_r", "dev_f1"), self._dev_scores(dev_enc, gold_dev, b), strict=True))
+                scores = self._dev_scores(dev_enc, gold_dev, b, dev_groups)
+                row.update(zip(("dev_p", "dev_r", "dev_f1"), scores, strict=True))
                 if row["dev_f1"] > best_f1:
                     best_f1, stale = row["dev_f1"], 0
                     best_weights = [w.copy() for w in self._net.get_weights()] if dev_ckpt else None
@@ -378,8 +389,11 @@ class BiLSTM(NoiseAwareClassifier):
                 print(f"[{self.name}] restored the weights with the best dev F1={best_f1:.4f}")
         return self
 
-    def _dev_scores(self, enc: list[np.ndarray], gold: np.ndarray, b: float) -> tuple[float, float, float]:
-        pred = predictions_from_marginals(self._marginals_of(enc), b=b)
+    def _dev_scores(
+        self, enc: list[np.ndarray], gold: np.ndarray, b: float, groups: Sequence[Any] | None = None
+    ) -> tuple[float, float, float]:
+        m = self._marginals_of(enc)
+        pred = predictions_from_marginals(m if groups is None else pool_marginals(m, groups), b=b)
         if len(pred) != len(gold):
             raise ModelError(f"{len(pred)} dev candidates but {len(gold)} gold labels")
         if self.cardinality == 2:

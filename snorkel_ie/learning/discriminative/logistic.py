@@ -98,6 +98,7 @@ class SparseLogisticRegression(NoiseAwareClassifier):
         X_dev: Any = None,
         Y_dev: Any = None,
         *,
+        dev_groups: Any = None,
         n_epochs: int = 20,
         lr: float = 0.01,
         l1_penalty: float = 0.0,
@@ -117,7 +118,8 @@ class SparseLogisticRegression(NoiseAwareClassifier):
         The loss is the weighted cross-entropy against the marginals plus
         ``l1_penalty * |W|_1 + l2_penalty * |W|_2^2 / 2``. With ``X_dev``/``Y_dev`` the
         model is scored after every epoch and, with ``dev_ckpt``, the weights of the
-        epoch with the best dev F1 are kept. See :func:`.base.balance_training_set` for
+        epoch with the best dev F1 are kept; ``dev_groups`` pools the dev marginals as
+        :meth:`~.base.NoiseAwareClassifier.predictions` does. See :func:`.base.balance_training_set` for
         ``rebalance`` and ``uninformative_weight``.
         """
         if n_epochs < 1 or batch_size < 1 or lr <= 0 or l1_penalty < 0 or l2_penalty < 0:
@@ -151,7 +153,8 @@ class SparseLogisticRegression(NoiseAwareClassifier):
             secs = time.perf_counter() - t0
             row = {"epoch": epoch, "loss": total / len(idx), "seconds": secs, "train_per_s": len(idx) / max(secs, 1e-9)}
             if gold_dev is not None:
-                row.update(zip(("dev_p", "dev_r", "dev_f1"), self.score(X_dev_csr, gold_dev, b=b, display=False), strict=True))
+                scores = self.score(X_dev_csr, gold_dev, b=b, groups=dev_groups, display=False)
+                row.update(zip(("dev_p", "dev_r", "dev_f1"), scores, strict=True))
                 if row["dev_f1"] > best_f1:
                     best_f1, stale = row["dev_f1"], 0
                     best = (self.W.copy(), self.bias.copy()) if dev_ckpt else None

@@ -13,6 +13,14 @@ sums are added in chunk order, so results do not depend on the number of threads
 * :func:`gibbs_free_stats` - a persistent Gibbs chain over ``(Y, LF outputs)`` for graphs
   whose dependency factors couple the LFs; ``Y`` is Rao-Blackwellised (its factors are
   averaged over its exact conditional instead of a single sample).
+* :func:`gibbs_pair_stats` - the same chain when abstentions are observed, visiting only
+  the pairs of voting LFs that share a dependency factor.
+
+Dependencies travel as one tuple ``deps = (dep_t, dep_j, dep_k, dep_w, adj_ptr, adj_up,
+adj_other, adj_dep)``: per dependency factor its type, LFs and weight, and per LF ``a``
+the factors touching it, ``adj_other[s]`` / ``adj_dep[s]`` for ``s`` in
+``adj_ptr[a]:adj_ptr[a + 1]``, sorted by the other LF, those with a larger other LF
+starting at ``adj_up[a]`` (so every pair is visited once).
 * :func:`seed_states` / :func:`next_uniform` - a per-particle xorshift64* generator seeded
   through splitmix64, so a seed reproduces a run to the bit with any number of threads.
 """
@@ -116,8 +124,11 @@ def _vote_rho(a: float, k: int) -> float:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _row_scores(i, indptr, indices, data, k, label, label_w, theta, acc, cprop, dep_t, dep_j, dep_k, dep_w, buf, score):
-    """Unnormalised log P(Y = y | votes of row i) for y = 1..k, into score[:k]."""
+def _row_scores(i, indptr, indices, data, k, label, label_w, theta, acc, cprop, deps, buf, score):
+    """Unnormalised log P(Y = y | votes of row i) for y = 1..k, into score[:k].
+
+    With dependencies, ``buf`` must hold the row's votes (see :func:`_fill`).
+    """
     for y in range(k):
         score[y] = theta[y]
     if label > 0:
@@ -145,10 +156,15 @@ def _row_scores(i, indptr, indices, data, k, label, label_w, theta, acc, cprop, 
             for y in range(k):
                 score[y] -= a
             score[v] += 2.0 * a
-    if dep_t.shape[0] > 0:
-        for p in range(indptr[i], indptr[i + 1]):
-            buf[indices[p]] = data[p]
-        for d in range(dep_t.shape[0]):
+    dep_t, dep_j, dep_k, dep_w, adj_ptr, adj_up, adj_other, adj_dep = deps
+    if dep_t.shape[0] == 0:
+        return
+    for p in range(indptr[i], indptr[i + 1]):  # a factor depends on Y only where both of its LFs vote
+        a = indices[p]
+        for s in range(adj_up[a], adj_ptr[a + 1]):
+            if buf[adj_other[s]] == 0:
+                continue
+            d = adj_dep[s]
             t = dep_t[d]
             if t == _FT_DEP_FIXING or t == _FT_DEP_REINFORCING:
                 l1 = buf[dep_j[d]]
@@ -158,13 +174,19 @@ def _row_scores(i, indptr, indices, data, k, label, label_w, theta, acc, cprop, 
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _fill(i, indptr, indices, data, buf):
+    for p in range(indptr[i], indptr[i + 1]):
+        buf[indices[p]] = data[p]
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _clear(i, indptr, indices, buf):
     for p in range(indptr[i], indptr[i + 1]):
         buf[indices[p]] = 0
 
 
 @njit(cache=True, parallel=True)
-def posterior(indptr, indices, data, row_card, k_max, row_label, label_w, theta, acc, cprop, dep_t, dep_j, dep_k, dep_w, out):
+def posterior(indptr, indices, data, row_card, k_max, row_label, label_w, theta, acc, cprop, deps, out):
     """Exact ``P(Y | votes)`` for every row into ``out`` (``(n, k_max)``; zero beyond a row's cardinality).
 
     ``cprop`` must be all zero for categorical models; ``row_card`` and ``row_label`` may be
@@ -172,6 +194,7 @@ def posterior(indptr, indices, data, row_card, k_max, row_label, label_w, theta,
     """
     n = indptr.shape[0] - 1
     m = acc.shape[0]
+    has_deps = deps[0].shape[0] > 0
     for c in prange(N_CHUNKS):
         buf = np.zeros(m, dtype=np.int64)
         score = np.empty(k_max)
@@ -179,20 +202,28 @@ def posterior(indptr, indices, data, row_card, k_max, row_label, label_w, theta,
         for i in range(c * n // N_CHUNKS, (c + 1) * n // N_CHUNKS):
             k = row_card[i] if row_card.shape[0] > 0 else k_max
             label = row_label[i] if row_label.shape[0] > 0 else 0
-            _row_scores(i, indptr, indices, data, k, label, label_w, theta, acc, cprop, dep_t, dep_j, dep_k, dep_w, buf, score)
+            if has_deps:
+                _fill(i, indptr, indices, data, buf)
+            _row_scores(i, indptr, indices, data, k, label, label_w, theta, acc, cprop, deps, buf, score)
             _softmax(score, k, q)
             for y in range(k):
                 out[i, y] = q[y]
             for y in range(k, k_max):
                 out[i, y] = 0.0
-            if dep_t.shape[0] > 0:
+            if has_deps:
                 _clear(i, indptr, indices, buf)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _add_clamped(i, indptr, indices, data, k, q, binary, offs, dep_t, dep_j, dep_k, buf, st):
-    """Add row i's exact expectations under q = P(Y | votes) to the clamped statistics st."""
+def _add_clamped(i, indptr, indices, data, k, q, binary, offs, deps, all_deps, buf, st):
+    """Add row i's exact expectations under q = P(Y | votes) to the clamped statistics st.
+
+    A dependency factor's value is a constant of the row unless both of its LFs vote, so
+    with observed abstentions (``all_deps`` false) only those pairs are counted, here and
+    in the free phase alike; ``all_deps`` counts every factor (abstentions sampled).
+    """
     n_class, o_acc, o_prop, o_cprop, o_dep = offs[0], offs[1], offs[2], offs[3], offs[4]
+    dep_t, dep_j, dep_k, _, adj_ptr, adj_up, adj_other, adj_dep = deps
     s_mean = q[1] - q[0] if binary else 0.0
     if binary:
         st[0] += s_mean
@@ -204,13 +235,25 @@ def _add_clamped(i, indptr, indices, data, k, q, binary, offs, dep_t, dep_j, dep
         st[o_acc + j] += 2.0 * q[data[p] - 1] - 1.0
         st[o_prop + j] += 1.0
         st[o_cprop + j] += s_mean
-    for d in range(dep_t.shape[0]):
-        l1 = buf[dep_j[d]]
-        l2 = buf[dep_k[d]]
-        e = 0.0
-        for y in range(k):
-            e += q[y] * factor_value(dep_t[d], 0, y + 1, l1, l2)
-        st[o_dep + d] += e
+    if all_deps:
+        for d in range(dep_t.shape[0]):
+            st[o_dep + d] += _expected_h(dep_t[d], k, q, buf[dep_j[d]], buf[dep_k[d]])
+        return
+    for p in range(indptr[i], indptr[i + 1]):
+        a = indices[p]
+        for s in range(adj_up[a], adj_ptr[a + 1]):
+            if buf[adj_other[s]] != 0:
+                d = adj_dep[s]
+                st[o_dep + d] += _expected_h(dep_t[d], k, q, buf[dep_j[d]], buf[dep_k[d]])
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _expected_h(t, k, q, l1, l2) -> float:
+    """``E[h]`` of a dependency factor over ``Y ~ q`` (``q`` indexed ``0..k-1``)."""
+    e = 0.0
+    for y in range(k):
+        e += q[y] * factor_value(t, 0, y + 1, l1, l2)
+    return e
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -266,9 +309,11 @@ def _add_free_local(
 @njit(cache=True, parallel=True)
 def epoch_stats(
     indptr, indices, data, row_card, k_max, row_label, label_w, theta, acc, cprop,
-    dep_t, dep_j, dep_k, dep_w, offs, n_stats, free_local,
+    deps, offs, n_stats, free_local, all_deps,
 ):  # fmt: skip
     """Clamped (and, when ``free_local``, exact free) statistics of one epoch.
+
+    ``all_deps`` counts every dependency factor in every row (see :func:`_add_clamped`).
 
     Returns
     -------
@@ -289,6 +334,7 @@ def epoch_stats(
     for j in range(m):
         rho[j] = _vote_rho(acc[j], k_max)
         vlz[j] = _vote_logz(acc[j], k_max)
+    has_deps = deps[0].shape[0] > 0
     pi_fixed = row_card.shape[0] == 0 and row_label.shape[0] == 0
     for j in range(m):
         pi_fixed = pi_fixed and cprop[j] == 0.0
@@ -308,13 +354,12 @@ def epoch_stats(
         for i in range(c * n // N_CHUNKS, (c + 1) * n // N_CHUNKS):
             k = row_card[i] if row_card.shape[0] > 0 else k_max
             label = row_label[i] if row_label.shape[0] > 0 else 0
-            _row_scores(i, indptr, indices, data, k, label, label_w, theta, acc, cprop, dep_t, dep_j, dep_k, dep_w, buf, score)
+            if has_deps:
+                _fill(i, indptr, indices, data, buf)
+            _row_scores(i, indptr, indices, data, k, label, label_w, theta, acc, cprop, deps, buf, score)
             ll_c += _softmax(score, k, q)
-            if dep_t.shape[0] > 0 and buf.shape[0] > 0:
-                for p in range(indptr[i], indptr[i + 1]):
-                    buf[indices[p]] = data[p]
-            _add_clamped(i, indptr, indices, data, k, q, binary, offs, dep_t, dep_j, dep_k, buf, cl_c)
-            if dep_t.shape[0] > 0:
+            _add_clamped(i, indptr, indices, data, k, q, binary, offs, deps, all_deps, buf, cl_c)
+            if has_deps:
                 _clear(i, indptr, indices, buf)
             if free_local:
                 ll_c -= _add_free_local(
@@ -475,17 +520,20 @@ def gibbs_free_stats(
     Returns
     -------
     mean, mean_sq
-        ``(P, n_stats)`` per-particle averages of ``h`` and ``h**2`` summed per weight.
+        ``(n_stats,)`` sums over particles of each particle's average ``h`` and ``h**2``
+        (summed per weight).
     """
     n_p, m = lam.shape
     n_f = ftype.shape[0]
     k_max = 0
     for p in range(n_p):
         k_max = max(k_max, pcard[p])
-    mean = np.zeros((n_p, n_stats))
-    mean_sq = np.zeros((n_p, n_stats))
+    mean_c = np.zeros((N_CHUNKS, n_stats))
+    sq_c = np.zeros((N_CHUNKS, n_stats))
     kept = max(n_sweeps - burn_in, 1)
     for c in prange(N_CHUNKS):
+        mean = mean_c[c]
+        mean_sq = sq_c[c]
         logits = np.empty(k_max + 1)
         probs = np.empty(k_max + 1)
         q = np.empty(k_max + 1)
@@ -516,7 +564,175 @@ def gibbs_free_stats(
                         else:
                             e = _eval(f, ftype, fparam, fvars, 1, lam[p], -1, 0)
                             e2 = e * e
-                        mean[p, wid] += e / kept
-                        mean_sq[p, wid] += e2 / kept
+                        mean[wid] += e / kept
+                        mean_sq[wid] += e2 / kept
                 ystate[p] = _sample(states, p, logits, 1, k + 1, probs)
-    return mean, mean_sq
+    return mean_c.sum(axis=0), sq_c.sum(axis=0)
+
+
+@njit(cache=True)
+def particle_links(p_ptr, p_idx, deps):
+    """The dependency factors live in each particle: those whose two LFs both vote.
+
+    Particle ``p`` holds votes ``t`` in ``p_ptr[p]:p_ptr[p + 1]`` (LF ``p_idx[t]``, sorted).
+    Its voting pattern never changes (abstentions are observed), so the factors worth
+    visiting are listed once: for vote ``t``, entries ``l_ptr[t]:l_ptr[t + 1]`` give the
+    position ``l_other`` of the other vote (ascending) and the dependency ``l_dep``; those
+    with ``l_other > t`` start at ``l_up[t]``.
+
+    Returns
+    -------
+    l_ptr, l_up, l_other, l_dep
+    """
+    adj_ptr, adj_other, adj_dep = deps[4], deps[6], deps[7]
+    n_p = p_ptr.shape[0] - 1
+    n_v = p_idx.shape[0]
+    pos = np.full(adj_ptr.shape[0] - 1, -1, dtype=np.int64)  # LF -> its vote's position in the particle
+    l_ptr = np.zeros(n_v + 1, dtype=np.int64)
+    for p in range(n_p):  # count
+        _mark(pos, p_idx, p_ptr[p], p_ptr[p + 1], True)
+        for t in range(p_ptr[p], p_ptr[p + 1]):
+            a = p_idx[t]
+            for s in range(adj_ptr[a], adj_ptr[a + 1]):
+                if pos[adj_other[s]] >= 0:
+                    l_ptr[t + 1] += 1
+        _mark(pos, p_idx, p_ptr[p], p_ptr[p + 1], False)
+    for t in range(n_v):
+        l_ptr[t + 1] += l_ptr[t]
+    l_up = l_ptr[1:].copy()
+    l_other = np.empty(l_ptr[n_v], dtype=np.int32)
+    l_dep = np.empty(l_ptr[n_v], dtype=np.int32)
+    for p in range(n_p):  # fill
+        _mark(pos, p_idx, p_ptr[p], p_ptr[p + 1], True)
+        for t in range(p_ptr[p], p_ptr[p + 1]):
+            a = p_idx[t]
+            e = l_ptr[t]
+            for s in range(adj_ptr[a], adj_ptr[a + 1]):
+                u = pos[adj_other[s]]
+                if u >= 0:
+                    l_other[e] = u
+                    l_dep[e] = adj_dep[s]
+                    if u > t and l_up[t] == l_ptr[t + 1]:
+                        l_up[t] = e
+                    e += 1
+        _mark(pos, p_idx, p_ptr[p], p_ptr[p + 1], False)
+    return l_ptr, l_up, l_other, l_dep
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _mark(pos, p_idx, lo, hi, on):
+    for t in range(lo, hi):
+        pos[p_idx[t]] = t if on else -1
+
+
+@njit(cache=True, parallel=True)
+def gibbs_pair_stats(
+    n_sweeps, burn_in, ystate, p_ptr, p_idx, p_val, links, plabel, k, label_w, theta, acc, cprop, deps, offs,
+    states, n_stats,
+):  # fmt: skip
+    """:func:`gibbs_free_stats` for abstentions observed: only the votes are sampled.
+
+    Particle ``p`` holds the votes of one row: LFs ``p_idx[p_ptr[p]:p_ptr[p + 1]]`` with
+    values ``p_val`` (``1..k``, updated in place). Given which LFs vote, an LF's conditional
+    involves its accuracy factor and the dependency factors shared with another voting LF
+    only (every other factor is a constant of the row), listed once in ``links`` (see
+    :func:`particle_links`), so a sweep costs the number of live factors. Dependency
+    statistics count the pairs that both vote, as :func:`epoch_stats` does without
+    ``all_deps``. ``Y`` is Rao-Blackwellised.
+
+    Returns
+    -------
+    mean, mean_sq
+        ``(n_stats,)`` sums over particles of each particle's average ``h`` and ``h**2``.
+    """
+    n_class, o_acc, o_cprop, o_dep = offs[0], offs[1], offs[3], offs[4]
+    dep_t, dep_j, dep_w = deps[0], deps[1], deps[3]
+    l_ptr, l_up, l_other, l_dep = links
+    n_p = p_ptr.shape[0] - 1
+    binary = k == 2
+    mean_c = np.zeros((N_CHUNKS, n_stats))
+    sq_c = np.zeros((N_CHUNKS, n_stats))
+    w_kept = 1.0 / max(n_sweeps - burn_in, 1)
+    for c in prange(N_CHUNKS):
+        mean = mean_c[c]
+        mean_sq = sq_c[c]
+        logits = np.empty(k + 1)
+        probs = np.empty(k + 1)
+        q = np.empty(k)
+        for p in range(c * n_p // N_CHUNKS, (c + 1) * n_p // N_CHUNKS):
+            lo, hi = p_ptr[p], p_ptr[p + 1]
+            for sweep in range(n_sweeps):
+                y = ystate[p]
+                for t in range(lo, hi):  # each vote given Y and the others
+                    a = p_idx[t]
+                    for v in range(1, k + 1):
+                        logits[v] = acc[a] if v == y else -acc[a]
+                    for e in range(l_ptr[t], l_ptr[t + 1]):
+                        d = l_dep[e]
+                        lb = p_val[l_other[e]]
+                        if dep_t[d] == _FT_DEP_SIMILAR:
+                            logits[lb] += dep_w[d]
+                        elif dep_t[d] != _FT_DEP_EXCLUSIVE:  # exclusive: constant once both vote
+                            first = dep_j[d] == a
+                            for v in range(1, k + 1):
+                                h = factor_value(dep_t[d], 0, y, v, lb) if first else factor_value(dep_t[d], 0, y, lb, v)
+                                logits[v] += dep_w[d] * h
+                    p_val[t] = _sample(states, p, logits, 1, k + 1, probs)
+                for yy in range(k):  # Y given the votes
+                    logits[yy] = theta[yy]
+                    if plabel.shape[0] > 0 and plabel[p] > 0:
+                        logits[yy] += label_w if yy + 1 == plabel[p] else -label_w
+                for t in range(lo, hi):
+                    a = p_idx[t]
+                    for yy in range(k):
+                        logits[yy] += acc[a] if yy + 1 == p_val[t] else -acc[a]
+                    if binary:
+                        logits[0] -= cprop[a]
+                        logits[1] += cprop[a]
+                    for e in range(l_up[t], l_ptr[t + 1]):
+                        d = l_dep[e]
+                        if dep_t[d] == _FT_DEP_FIXING or dep_t[d] == _FT_DEP_REINFORCING:
+                            l1, l2 = _ordered(dep_j[d] == a, p_val[t], p_val[l_other[e]])
+                            for yy in range(k):
+                                logits[yy] += dep_w[d] * factor_value(dep_t[d], 0, yy + 1, l1, l2)
+                _softmax(logits, k, q)
+                if sweep >= burn_in:
+                    s_mean = q[1] - q[0] if binary else 0.0
+                    if binary:
+                        mean[0] += w_kept * s_mean
+                        mean_sq[0] += w_kept
+                    else:
+                        for yy in range(min(k, n_class)):
+                            mean[yy] += w_kept * q[yy]
+                            mean_sq[yy] += w_kept * q[yy]
+                    for t in range(lo, hi):
+                        a = p_idx[t]
+                        mean[o_acc + a] += w_kept * (2.0 * q[p_val[t] - 1] - 1.0)
+                        mean_sq[o_acc + a] += w_kept
+                        mean[o_cprop + a] += w_kept * s_mean
+                        mean_sq[o_cprop + a] += w_kept
+                        for e in range(l_up[t], l_ptr[t + 1]):
+                            d = l_dep[e]
+                            if dep_t[d] == _FT_DEP_SIMILAR or dep_t[d] == _FT_DEP_EXCLUSIVE:  # no Y: h is known
+                                h_sum = factor_value(dep_t[d], 0, 1, p_val[t], p_val[l_other[e]])
+                                h_sq = h_sum * h_sum
+                            else:
+                                l1, l2 = _ordered(dep_j[d] == a, p_val[t], p_val[l_other[e]])
+                                h_sum = 0.0
+                                h_sq = 0.0
+                                for yy in range(k):
+                                    h = factor_value(dep_t[d], 0, yy + 1, l1, l2)
+                                    h_sum += q[yy] * h
+                                    h_sq += q[yy] * h * h
+                            mean[o_dep + d] += w_kept * h_sum
+                            mean_sq[o_dep + d] += w_kept * h_sq
+                ystate[p] = 1 + _sample(states, p, logits, 0, k, probs)
+    return mean_c.sum(axis=0), sq_c.sum(axis=0)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _ordered(first, mine, other):
+    """``(l1, l2)`` of a dependency factor from this LF's and the other's output."""
+    if first:
+        return mine, other
+    return other, mine

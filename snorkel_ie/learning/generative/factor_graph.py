@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -154,6 +155,38 @@ class FactorGraph:
     @property
     def n_factors(self) -> int:
         return int(self.factor_type.shape[0])
+
+    @cached_property
+    def dep_adjacency(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per LF, the dependency factors that touch it (CSR, sorted by the other LF).
+
+        Returns
+        -------
+        ptr, up, other, dep
+            Entries ``ptr[a]:ptr[a + 1]`` of ``other`` / ``dep`` are the other LF and the
+            dependency index (into ``dep_factors``) of each factor touching LF ``a``; those
+            whose other LF is larger than ``a`` start at ``up[a]``.
+        """
+        return self._adjacency(np.ones(self.dep_factors.shape[0], dtype=bool))
+
+    @cached_property
+    def y_dep_adjacency(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:attr:`dep_adjacency` restricted to the factors that involve ``Y`` (fixing, reinforcing)."""
+        return self._adjacency(self.factor_vars[self.dep_factors, 0] >= 0)
+
+    def _adjacency(self, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        m = self.layout.n_lfs
+        f = self.dep_factors[keep]
+        j = self.factor_vars[f, 1] - 1
+        k = self.factor_vars[f, 2] - 1
+        d = np.flatnonzero(keep).astype(np.int64)
+        own, other, dep = np.concatenate([j, k]), np.concatenate([k, j]), np.concatenate([d, d])
+        order = np.lexsort((dep, other, own))
+        own, other, dep = own[order], other[order], dep[order]
+        ptr = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(np.bincount(own, minlength=m), out=ptr[1:])
+        up = np.searchsorted(own * (m + 1) + other, np.arange(m) * (m + 1) + np.arange(m), side="right")
+        return ptr, up.astype(np.int64), other.astype(np.int64), dep
 
 
 class _Builder:

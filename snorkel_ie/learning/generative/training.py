@@ -27,20 +27,17 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
+import scipy.sparse as sp
 
 from snorkel_ie.learning.generative import _gibbs
 from snorkel_ie.learning.generative.factor_graph import (
     FT_DEP_EXCLUSIVE,
-    FT_DEP_FIXING,
-    FT_DEP_REINFORCING,
     FT_DEP_SIMILAR,
     FT_LF_PROPENSITY,
     FactorGraph,
 )
 
 __all__ = ["LabelData", "LearnSettings", "class_offsets", "compute_posterior", "lf_views", "train_weights"]
-
-_DEP_FT = (FT_DEP_SIMILAR, FT_DEP_FIXING, FT_DEP_REINFORCING, FT_DEP_EXCLUSIVE)
 
 
 @dataclass
@@ -93,14 +90,14 @@ def class_offsets(graph: FactorGraph, w: np.ndarray) -> np.ndarray:
     return w[: lay.n_class].copy()
 
 
-def lf_views(graph: FactorGraph, w: np.ndarray) -> tuple[np.ndarray, ...]:
+def lf_views(graph: FactorGraph, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple]:
     """Per-LF arrays used by the exact kernels.
 
     Returns
     -------
-    acc, prop, cprop, dep_t, dep_j, dep_k, dep_w
+    acc, prop, cprop, deps
         Effective accuracy weights (learned plus fixed LF prior), propensity and class
-        propensity weights, and the dependency factors (type, 0-based LFs, weight).
+        propensity weights, and the kernels' dependency tuple (see :mod:`._gibbs`).
     """
     lay = graph.layout
     m = lay.n_lfs
@@ -112,7 +109,7 @@ def lf_views(graph: FactorGraph, w: np.ndarray) -> tuple[np.ndarray, ...]:
     dep_j = graph.factor_vars[f, 1] - 1
     dep_k = graph.factor_vars[f, 2] - 1
     dep_w = w[graph.factor_weight[f]]
-    return acc, prop, cprop, dep_t, dep_j, dep_k, dep_w
+    return acc, prop, cprop, (dep_t, dep_j, dep_k, dep_w, *graph.dep_adjacency)
 
 
 def _offs(graph: FactorGraph) -> np.ndarray:
@@ -122,16 +119,21 @@ def _offs(graph: FactorGraph) -> np.ndarray:
 
 def compute_posterior(graph: FactorGraph, w: np.ndarray, data: LabelData, label_weight: float = 0.0) -> np.ndarray:
     """Exact ``P(Y | votes)`` for every row, ``(n, k_max)``."""
-    acc, _, cprop, dep_t, dep_j, dep_k, dep_w = lf_views(graph, w)
+    acc, _, cprop, deps = lf_views(graph, w)
     theta = np.zeros(data.k_max)
     th = class_offsets(graph, w)
     theta[: th.shape[0]] = th
     out = np.empty((data.n_rows, data.k_max))
     _gibbs.posterior(
         data.indptr, data.indices, data.data, data.row_card, data.k_max, data.row_label, label_weight,
-        theta, acc, cprop, dep_t, dep_j, dep_k, dep_w, out,
+        theta, acc, cprop, _y_deps(graph, deps), out,
     )  # fmt: skip
     return out
+
+
+def _y_deps(graph: FactorGraph, deps: tuple) -> tuple:
+    """``deps`` visiting only the factors that involve ``Y``: the others do not change ``P(Y | votes)``."""
+    return (*deps[:4], *graph.y_dep_adjacency)
 
 
 def _groups(data: LabelData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -142,43 +144,159 @@ def _groups(data: LabelData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 class _GibbsChain:
-    """Persistent free chain over a deterministic subset of rows (one particle per row)."""
+    """Persistent free chain over a deterministic subset of rows (one particle per row).
+
+    With abstentions observed (the default model) each particle keeps its row's voting
+    pattern and only the votes are sampled (:func:`._gibbs.gibbs_pair_stats`); a weight's
+    statistic is then scaled from the particles to all rows by the number of rows where
+    its factor is live (its LF votes, or both LFs of a dependency vote), so that the free
+    phase counts exactly the rows the clamped phase does. With modelled abstentions every
+    LF output is sampled (:func:`._gibbs.gibbs_free_stats`) and scaled by the row count.
+    """
 
     def __init__(self, graph: FactorGraph, data: LabelData, settings: LearnSettings, model_abstain: bool):
         n_p = min(data.n_rows, settings.max_particles)
-        rows = (np.arange(n_p, dtype=np.int64) * data.n_rows) // n_p
-        self.scale = data.n_rows / n_p
-        lam = np.zeros((n_p, data.n_lfs), dtype=np.int64)
-        for p, i in enumerate(rows):
-            lo, hi = data.indptr[i], data.indptr[i + 1]
-            lam[p, data.indices[lo:hi]] = data.data[lo:hi]
-        self.lam = lam
-        self.mode = np.full(lam.shape, 2, dtype=np.int8) if model_abstain else (lam != 0).astype(np.int8)
-        self.card = data.row_card[rows] if data.row_card.shape[0] else np.full(n_p, data.k_max, dtype=np.int64)
-        self.label = data.row_label[rows] if data.row_label.shape[0] else np.zeros(n_p, dtype=np.int64)
+        self.rows = (np.arange(n_p, dtype=np.int64) * data.n_rows) // n_p
+        self.graph = graph
+        self.model_abstain = model_abstain
+        self.n_rows = data.n_rows
+        self.label = data.row_label[self.rows] if data.row_label.shape[0] else np.zeros(0, dtype=np.int64)
         self.y = np.ones(n_p, dtype=np.int64)
         self.states = _gibbs.seed_states(settings.seed, n_p)
         self.pending_burn_in = settings.burn_in
-        self.graph = graph
+        sub = _subset(data, self.rows)
+        lay = graph.layout
+        if model_abstain:
+            lam = np.zeros((n_p, data.n_lfs), dtype=np.int64)
+            lam[np.repeat(np.arange(n_p), np.diff(sub.indptr)), sub.indices] = sub.data
+            self.lam = lam
+            self.mode = np.full(lam.shape, 2, dtype=np.int8)
+            self.card = data.row_card[self.rows] if data.row_card.shape[0] else np.full(n_p, data.k_max, np.int64)
+            self.scale = np.full(lay.size, data.n_rows / n_p)
+            self.live = np.full(lay.size, float(data.n_rows))
+            degree = np.diff(graph.dep_adjacency[0]).astype(np.float64)
+        else:
+            self.sub = sub
+            self.links = _gibbs.particle_links(sub.indptr, sub.indices, lf_views(graph, graph.weight_value)[3])
+            self.live = _live_counts(graph, data)
+            live_sub = _live_counts(graph, sub)
+            self.scale = np.where(live_sub > 0, self.live / np.maximum(live_sub, 1.0), data.n_rows / n_p)
+            live_deg = np.diff(self.links[0]).astype(np.float64)  # per vote: the live factors it shares
+            votes = np.bincount(sub.indices, minlength=lay.n_lfs)
+            degree = np.bincount(sub.indices, weights=live_deg, minlength=lay.n_lfs) / np.maximum(votes, 1)
+        self.damping = _coupling_damping(graph, degree)
 
     def stats(self, w: np.ndarray, label_weight: float, n_stats: int) -> tuple[np.ndarray, np.ndarray]:
         g = self.graph
         sweeps = 1 + self.pending_burn_in
-        mean, mean_sq = _gibbs.gibbs_free_stats(
-            sweeps, self.pending_burn_in, self.y, self.lam, self.mode, self.card, self.label, label_weight, w,
-            g.factor_type, g.factor_weight, g.factor_param, g.factor_vars, g.var_factor_indptr, g.var_factor_ids,
-            self.states, n_stats,
-        )  # fmt: skip
+        if self.model_abstain:
+            label = self.label if self.label.shape[0] else np.zeros(self.y.shape[0], dtype=np.int64)
+            mean, mean_sq = _gibbs.gibbs_free_stats(
+                sweeps, self.pending_burn_in, self.y, self.lam, self.mode, self.card, label, label_weight, w,
+                g.factor_type, g.factor_weight, g.factor_param, g.factor_vars, g.var_factor_indptr, g.var_factor_ids,
+                self.states, n_stats,
+            )  # fmt: skip
+        else:
+            acc, _, cprop, deps = lf_views(g, w)
+            sub = self.sub
+            mean, mean_sq = _gibbs.gibbs_pair_stats(
+                sweeps, self.pending_burn_in, self.y, sub.indptr, sub.indices, sub.data, self.links, self.label,
+                sub.k_max, label_weight, class_offsets(g, w), acc, cprop, deps, _offs(g), self.states, n_stats,
+            )  # fmt: skip
         self.pending_burn_in = 0
-        free = self.scale * mean.sum(axis=0)
-        n_tot = self.scale * mean.shape[0]
-        var = self.scale * mean_sq.sum(axis=0) - free**2 / n_tot
+        free = self.scale * mean
+        var = self.scale * mean_sq - free**2 / np.maximum(self.live, 1.0)
         return free, np.maximum(var, 0.0)
 
 
-def _epoch(graph, w, data, settings, model_abstain, chain) -> tuple[np.ndarray, np.ndarray, float]:
-    """Gradient (clamped minus free, on the sum-over-rows scale), free variance and log-likelihood."""
-    acc, prop, cprop, dep_t, dep_j, dep_k, dep_w = lf_views(graph, w)
+def _coupling_damping(graph: FactorGraph, degree: np.ndarray) -> np.ndarray:
+    """Per weight, a step factor that keeps diagonal Newton steps stable when factors couple.
+
+    The preconditioned step treats every weight as if it were alone; the factors that
+    share an LF output move together, and a Gershgorin bound on the preconditioned Fisher
+    matrix says the step must shrink by the number of factors a weight's factor shares an
+    output with: ``1 + degree[j]`` for LF j's accuracy (``degree``: the average number of
+    live dependency factors touching one of its outputs) and ``1 + degree[j] + degree[k]``
+    for a dependency between j and k. With a few dependencies this is close to 1; with all
+    pairs of 100 LFs it prevents the oscillation of thousands of coupled weights.
+    """
+    lay = graph.layout
+    m = lay.n_lfs
+    out = np.ones(lay.size)
+    out[lay.acc : lay.acc + m] = 1.0 / (1.0 + degree)
+    f = graph.dep_factors
+    j, k = graph.factor_vars[f, 1] - 1, graph.factor_vars[f, 2] - 1
+    out[lay.dep : lay.dep + f.shape[0]] = 1.0 / (1.0 + degree[j] + degree[k])
+    return out
+
+
+def _subset(data: LabelData, rows: np.ndarray) -> LabelData:
+    """The rows ``rows`` of ``data`` (votes as int64, ready to be sampled in place)."""
+    lo, hi = data.indptr[rows], data.indptr[rows + 1]
+    take = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)]) if rows.size else np.zeros(0, int)
+    indptr = np.zeros(rows.shape[0] + 1, dtype=np.int64)
+    np.cumsum(hi - lo, out=indptr[1:])
+    card = data.row_card[rows] if data.row_card.shape[0] else data.row_card
+    label = data.row_label[rows] if data.row_label.shape[0] else data.row_label
+    return LabelData(
+        indptr, data.indices[take].astype(np.int64), data.data[take].astype(np.int64), rows.shape[0], data.n_lfs,
+        data.k_max, card, label,
+    )  # fmt: skip
+
+
+def _live_counts(graph: FactorGraph, data: LabelData) -> np.ndarray:
+    """Per weight, the number of rows where its factor varies given who votes.
+
+    Class prior: every row; an LF's accuracy and class propensity: the rows where it
+    votes; a dependency: the rows where both of its LFs vote.
+    """
+    lay = graph.layout
+    m = lay.n_lfs
+    live = np.zeros(lay.size)
+    live[: lay.n_class] = data.n_rows
+    counts = data.col_counts
+    live[lay.acc : lay.acc + m] = counts
+    live[lay.cprop : lay.cprop + m] = counts
+    f = graph.dep_factors
+    live[lay.dep : lay.dep + f.shape[0]] = _pair_counts(graph, data, data.data != 0)
+    return live
+
+
+def _static_dep_stats(graph: FactorGraph, data: LabelData) -> np.ndarray:
+    """Clamped statistics of the dependency factors that do not involve ``Y``.
+
+    Counted over the rows where both LFs vote (abstentions observed), a similar factor is
+    the number of rows where the two LFs cast the same vote and an exclusive one minus the
+    number where both vote: constants of the label matrix, computed once instead of every
+    epoch (the kernels then visit only the factors that involve ``Y``).
+    """
+    lay = graph.layout
+    out = np.zeros(lay.size)
+    f = graph.dep_factors
+    dep = slice(lay.dep, lay.dep + f.shape[0])
+    same = sum(_pair_counts(graph, data, data.data == v) for v in range(1, data.k_max + 1))
+    out[dep] = np.where(graph.factor_type[f] == FT_DEP_SIMILAR, same, 0.0)
+    out[dep] -= np.where(graph.factor_type[f] == FT_DEP_EXCLUSIVE, _pair_counts(graph, data, data.data != 0), 0.0)
+    return out
+
+
+def _pair_counts(graph: FactorGraph, data: LabelData, keep: np.ndarray) -> np.ndarray:
+    """Per dependency factor, the rows where both of its LFs have a kept vote (``keep`` per vote)."""
+    f = graph.dep_factors
+    if f.shape[0] == 0:
+        return np.zeros(0)
+    rows = np.repeat(np.arange(data.n_rows), np.diff(data.indptr))[keep]
+    votes = sp.csr_matrix((np.ones(rows.shape[0]), (rows, data.indices[keep])), shape=(data.n_rows, data.n_lfs))
+    both = (votes.T @ votes).tocsr()
+    return np.asarray(both[graph.factor_vars[f, 1] - 1, graph.factor_vars[f, 2] - 1]).ravel()
+
+
+def _epoch(graph, w, data, settings, model_abstain, chain, static) -> tuple[np.ndarray, np.ndarray, float]:
+    """Gradient (clamped minus free, on the sum-over-rows scale), free variance and log-likelihood.
+
+    ``static`` holds the clamped statistics that never change (:func:`_static_dep_stats`), or None.
+    """
+    acc, prop, cprop, deps = lf_views(graph, w)
     theta = np.zeros(data.k_max)
     th = class_offsets(graph, w)
     theta[: th.shape[0]] = th
@@ -186,8 +304,11 @@ def _epoch(graph, w, data, settings, model_abstain, chain) -> tuple[np.ndarray, 
     free_local = chain is None and not model_abstain
     cl, fr, fv, ll = _gibbs.epoch_stats(
         data.indptr, data.indices, data.data, data.row_card, data.k_max, data.row_label, settings.label_weight,
-        theta, acc, cprop, dep_t, dep_j, dep_k, dep_w, _offs(graph), S, free_local,
+        theta, acc, cprop, deps if model_abstain else _y_deps(graph, deps), _offs(graph), S, free_local,
+        model_abstain,
     )  # fmt: skip
+    if static is not None:
+        cl = cl + static
     if chain is not None:
         fr, fv = chain.stats(w, settings.label_weight, S)
         ll = np.nan
@@ -231,17 +352,20 @@ def train_weights(
     numba.set_num_threads(max(1, min(settings.threads, numba.config.NUMBA_NUM_THREADS)))
     try:
         chain = _GibbsChain(graph, data, settings, model_abstain) if has_deps else None
+        static = _static_dep_stats(graph, data) if has_deps and not model_abstain else None
         profiled = _profiled_weights(graph, data) if model_abstain else None
         if model_abstain:
             _profile_propensity(graph, w, data)  # start at the observed coverages
         lr = settings.learning_rate
         epoch = 0
         for epoch in range(1, settings.epochs + 1):
-            grad, var, ll = _epoch(graph, w, data, settings, model_abstain, chain)
+            grad, var, ll = _epoch(graph, w, data, settings, model_abstain, chain, static)
             history.append(ll / n)
             if callback is not None:
                 callback(epoch, ll / n)
             step = _preconditioned_step(grad, var, w, n, settings)
+            if chain is not None:
+                step *= chain.damping
             step[~learn] = 0.0
             if profiled is not None:
                 step[profiled] = 0.0

@@ -7,7 +7,13 @@ import pytest
 import scipy.sparse as sp
 
 from snorkel_ie.errors import ModelError, NotFittedError
-from snorkel_ie.learning.discriminative.base import NoiseAwareClassifier, as_gold, balance_training_set, soft_labels
+from snorkel_ie.learning.discriminative.base import (
+    NoiseAwareClassifier,
+    as_gold,
+    balance_training_set,
+    pool_marginals,
+    soft_labels,
+)
 
 
 class FixedMarginals(NoiseAwareClassifier):
@@ -89,6 +95,34 @@ def test_error_analysis_splits_candidates_and_skips_unknown_gold(capsys):
     tp, fp, tn, fn = model.error_analysis(None, X, gold)
     assert (tp, fp, tn, fn) == ({0.9}, {0.6}, {0.2}, {0.4})
     assert "TP: 1 | FP: 1 | TN: 1 | FN: 1" in capsys.readouterr().out
+
+
+def test_pool_marginals_takes_the_max_of_each_group():
+    m = np.array([0.2, 0.9, 0.4, 0.3, 0.1])
+    groups = [("d1", "c", "x"), ("d1", "c", "x"), ("d2", "c", "x"), ("d1", "c", "y"), ("d2", "c", "x")]
+    np.testing.assert_array_equal(pool_marginals(m, groups), [0.9, 0.9, 0.4, 0.3, 0.4])
+    # one group per candidate changes nothing
+    np.testing.assert_array_equal(pool_marginals(m, range(5)), m)
+
+
+@pytest.mark.parametrize(
+    ("m", "groups", "match"),
+    [(np.full((3, 2), 0.5), [0, 1, 2], "binary marginals"), (np.full(3, 0.5), [0, 1], "3 marginals but 2")],
+)
+def test_pool_marginals_rejects_bad_input(m, groups, match):
+    with pytest.raises(ModelError, match=match):
+        pool_marginals(m, groups)
+
+
+def test_score_predictions_and_error_analysis_pool_over_groups():
+    model = FixedMarginals()
+    X, gold = [0.9, 0.2, 0.4, 0.3], np.array([1, 1, -1, 1])
+    groups = ["a", "a", "b", "c"]
+    np.testing.assert_array_equal(model.predictions(X, groups=groups), [1, 1, -1, -1])
+    assert model.score(X, gold, display=False) == pytest.approx((1.0, 1 / 3, 0.5))
+    assert model.score(X, gold, groups=groups, display=False) == pytest.approx((1.0, 2 / 3, 0.8))
+    tp, fp, tn, fn = model.error_analysis(None, X, gold, groups=groups, display=False)
+    assert (tp, fp, tn, fn) == ({0.9, 0.2}, set(), {0.4}, {0.3})
 
 
 def test_unfitted_model_check_raises():

@@ -156,3 +156,16 @@ def test_bilstm_other_poolings_and_keras_lstm_learn_relation_task(relation_data,
     assert model.score(X_dev, y_dev, display=False)[2] > 0.9
     model.save(tmp_path / "m")
     np.testing.assert_array_equal(BiLSTM().load(tmp_path / "m").marginals(X_dev[:20]), model.marginals(X_dev[:20]))
+
+
+@pytest.mark.slow
+def test_bilstm_scores_dev_pooled_over_dev_groups(relation_data):
+    X, marg, X_dev, y_dev = relation_data
+    groups = list(range(len(y_dev)))
+    for neg, pos in zip(np.flatnonzero(y_dev == -1)[:15], np.flatnonzero(y_dev == 1), strict=False):
+        groups[neg] = groups[pos]  # these negatives share a positive's group
+    model = BiLSTM(seed=7).train(X, marg, X_dev, y_dev, dev_groups=groups, dev_ckpt=False, **TRAIN)
+    last = model.history[-1]
+    pooled = model.score(X_dev, y_dev, groups=groups, display=False)
+    assert (last["dev_p"], last["dev_r"], last["dev_f1"]) == pytest.approx(pooled)
+    assert pooled[0] < model.score(X_dev, y_dev, display=False)[0]

@@ -107,3 +107,24 @@ def test_sparse_lr_rejects_mismatched_rows_and_bad_settings(tmp_path):
         SparseLogisticRegression().train(X, marg, lr=-1, verbose=False)
     with pytest.raises(ConfigurationError, match="does not hold"):
         SparseLogisticRegression().load(tmp_path / "nothing")
+
+
+def _groups_joining_negatives_to_positives(gold: np.ndarray, n_joined: int) -> list[int]:
+    """One group per candidate, except that the first ``n_joined`` negatives join a positive's group."""
+    groups = list(range(len(gold)))
+    for neg, pos in zip(np.flatnonzero(gold == -1)[:n_joined], np.flatnonzero(gold == 1), strict=False):
+        groups[neg] = groups[pos]
+    return groups
+
+
+def test_sparse_lr_scores_dev_pooled_over_dev_groups():
+    X, marg, _ = _binary_task(0)
+    Xd, _, gold_d = _binary_task(1)
+    groups = _groups_joining_negatives_to_positives(gold_d, 20)
+    model = SparseLogisticRegression(seed=5).train(
+        X, marg, Xd, gold_d, dev_groups=groups, dev_ckpt=False, n_epochs=6, lr=0.05, verbose=False
+    )
+    last = model.history[-1]
+    pooled = model.score(Xd, gold_d, groups=groups, display=False)
+    assert (last["dev_p"], last["dev_r"], last["dev_f1"]) == pytest.approx(pooled)
+    assert pooled[0] < model.score(Xd, gold_d, display=False)[0]  # the joined negatives became false positives

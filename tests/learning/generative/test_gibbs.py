@@ -13,6 +13,7 @@ from snorkel_ie.learning.generative.factor_graph import build_factor_graph
 from snorkel_ie.learning.generative.training import (
     LabelData,
     _offs,
+    _static_dep_stats,
     class_offsets,
     compute_posterior,
     lf_views,
@@ -48,10 +49,10 @@ def _data(rows, k):
 
 def _stats_args(g, data, w=None):
     w = g.weight_value if w is None else w
-    acc, _, cprop, dep_t, dep_j, dep_k, dep_w = lf_views(g, w)
+    acc, _, cprop, deps = lf_views(g, w)
     theta = class_offsets(g, w)
     return (data.indptr, data.indices, data.data, data.row_card, data.k_max, data.row_label, 0.0, theta, acc, cprop,
-            dep_t, dep_j, dep_k, dep_w, _offs(g), g.layout.size)  # fmt: skip
+            deps, _offs(g), g.layout.size)  # fmt: skip
 
 
 def test_factor_value_matches_reference_table():
@@ -72,7 +73,7 @@ def test_posterior_matches_enumeration(k, kw):
 def test_epoch_stats_clamped_and_free_match_enumeration(k, kw):
     g = _graph(k, **kw)
     rows = _rows(k)
-    cl, fr, fv, ll = _gibbs.epoch_stats(*_stats_args(g, _data(rows, k)), True)
+    cl, fr, fv, ll = _gibbs.epoch_stats(*_stats_args(g, _data(rows, k)), True, False)
     ref_cl, ref_fr, ref_fv = 0.0, 0.0, 0.0
     for r in rows:
         m_cl, _ = expectations_reference(g, k, [[int(v)] for v in r])
@@ -90,6 +91,30 @@ def test_epoch_stats_clamped_and_free_match_enumeration(k, kw):
         clamped = np.array([lp for _, _, lp, _ in enumerate_states(g, k, [[int(v)] for v in r])])
         ref_ll += np.logaddexp.reduce(clamped) - np.logaddexp.reduce(logp)
     assert ll == pytest.approx(ref_ll, rel=1e-9)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_clamped_dependency_stats_match_enumeration(k):
+    """Every factor with modelled abstentions; only rows where both LFs vote with observed ones."""
+    g = _graph(k, deps=DEPS, class_prior=True)
+    rows = _rows(k)
+    cl_all, *_ = _gibbs.epoch_stats(*_stats_args(g, _data(rows, k)), False, True)
+    cl_pairs, *_ = _gibbs.epoch_stats(*_stats_args(g, _data(rows, k)), False, False)
+    dep = slice(g.layout.dep, g.layout.dep + len(DEPS))
+    ref_all = np.zeros(len(DEPS))
+    ref_pairs = np.zeros(len(DEPS))
+    for r in rows:
+        m_cl, _ = expectations_reference(g, k, [[int(v)] for v in r])
+        ref_all += m_cl[dep]
+        ref_pairs += np.array([m_cl[dep][d] if r[a] and r[b] else 0.0 for d, (a, b, _) in enumerate(DEPS)])
+    np.testing.assert_allclose(cl_all[dep], ref_all, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(cl_pairs[dep], ref_pairs, rtol=1e-9, atol=1e-9)
+    assert not np.allclose(ref_all, ref_pairs)  # the two conventions differ on these rows
+    # the factors without Y are constants of the matrix, computed once by training
+    static = _static_dep_stats(g, _data(rows, k))[dep]
+    no_y = g.factor_vars[g.dep_factors, 0] < 0
+    np.testing.assert_allclose(static[no_y], ref_pairs[no_y], rtol=1e-12)
+    assert np.all(static[~no_y] == 0)
 
 
 def test_free_stats_groups_match_enumeration():
@@ -127,7 +152,31 @@ def test_gibbs_free_stats_converge_to_enumeration(k):
     )  # fmt: skip
     ref, _ = expectations_reference(g, k, [list(range(k + 1))] * 4)
     learn = ~g.weight_fixed
-    np.testing.assert_allclose(mean.mean(axis=0)[learn], ref[learn], atol=0.02)
+    np.testing.assert_allclose(mean[learn] / n_p, ref[learn], atol=0.02)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("k", [2, 3])
+def test_gibbs_pair_stats_converge_to_enumeration(k):
+    """LFs 0-2 vote and LF 3 abstains in every particle: the votes' free distribution given that."""
+    g = _graph(k, deps=DEPS, class_prior=True)
+    n_p = 3000
+    voting = [0, 1, 2]
+    p_ptr = np.arange(n_p + 1, dtype=np.int64) * len(voting)
+    p_idx = np.tile(np.array(voting, dtype=np.int64), n_p)
+    p_val = np.ones(p_idx.shape[0], dtype=np.int64)
+    acc, _, cprop, deps = lf_views(g, g.weight_value)
+    links = _gibbs.particle_links(p_ptr, p_idx, deps)
+    assert np.diff(links[0])[:3].tolist() == [2, 2, 2]  # LFs 0-2 are pairwise linked; (2, 3) is not live
+    mean, _ = _gibbs.gibbs_pair_stats(
+        60, 10, np.ones(n_p, dtype=np.int64), p_ptr, p_idx, p_val, links, np.zeros(0, np.int64), k, 0.0,
+        class_offsets(g, g.weight_value), acc, cprop, deps, _offs(g), _gibbs.seed_states(7, n_p), g.layout.size,
+    )  # fmt: skip
+    doms = [list(range(1, k + 1))] * 3 + [[0]]
+    ref, _ = expectations_reference(g, k, doms)
+    learn = ~g.weight_fixed
+    np.testing.assert_allclose(mean[learn] / n_p, ref[learn], atol=0.02)
+    assert set(np.unique(p_val)) == set(range(1, k + 1))  # the votes were sampled in place
 
 
 def test_rng_is_reproducible_and_uniform():
