@@ -167,7 +167,7 @@ def cdr_main(args: argparse.Namespace) -> None:
         )
     base = results["before (Keras BiLSTM)"][0]
     print()
-    print(f"{'':<61}{'per mention':^21}{'pair max':^21}")
+    print(f"{'':<74}{'per mention':^21}{'pair max':^21}")
     print(f"{'BiLSTM':<26}{'train cand/s':>13}{'ratio':>7}{'s/epoch':>9}{'cpu s/ep':>9}{'predict/s':>10}"
           + f"{'dev P':>7}{'dev R':>7}{'dev F1':>7}" * 2)
     for name, (tr, sec, cpu, pr, (p, r, f1), (pp, pr_, pf1)) in results.items():

@@ -181,6 +181,63 @@ def run_size(n: int, m: int, seed: int, models: list[str]) -> dict[str, dict | N
     return results
 
 
+def _one_coin_em(L: sp.csr_matrix, k: int, iters: int = 100) -> np.ndarray:
+    """Categorical one-coin Dawid-Skene: each worker is right with one probability, else uniform."""
+    n, m = L.shape
+    rows = np.repeat(np.arange(n), np.diff(L.indptr))
+    cols, vals = L.indices, L.data.astype(np.int64) - 1
+    q = np.zeros((n, k))
+    np.add.at(q, (rows, vals), 1.0)
+    q /= q.sum(axis=1, keepdims=True)  # start from the vote shares
+    for _ in range(iters):
+        pi = q.mean(axis=0) + 1e-9
+        acc = (np.bincount(cols, weights=q[rows, vals], minlength=m) + 1) / (np.bincount(cols, minlength=m) + 2)
+        right, wrong = np.log(acc), np.log((1 - acc) / (k - 1))
+        logq = np.tile(np.log(pi), (n, 1))
+        np.add.at(logq, rows, wrong[cols][:, None] * np.ones(k))
+        np.add.at(logq, (rows, vals), right[cols] - wrong[cols])
+        q = np.exp(logq - logq.max(axis=1, keepdims=True))
+        q /= q.sum(axis=1, keepdims=True)
+    return q.argmax(axis=1) + 1
+
+
+def crowd_weather(with_labelmodel: bool) -> None:
+    """Accuracy against the 1,000 gold answers of the CrowdFlower weather-sentiment matrix."""
+    from snorkel_ie.datasets import default_data_dir, load_crowd_weather
+    from snorkel_ie.learning.generative import GenerativeModel
+
+    if not (default_data_dir() / "crowd_weather").is_dir():
+        print("\ncrowd weather: ../shared/data/crowd_weather not present, skipped")
+        return
+    ds = load_crowd_weather()
+    L, gold, k = ds.L.tocsr(), ds.gold, ds.cardinality
+    counts = np.zeros((L.shape[0], k))
+    np.add.at(counts, (np.repeat(np.arange(L.shape[0]), np.diff(L.indptr)), L.data - 1), 1.0)
+    rng = np.random.default_rng(0)
+    results = {
+        "majority vote (ties: lowest class)": counts.argmax(axis=1) + 1,
+        "majority vote (ties: random, seeded)": (counts + rng.random(counts.shape) * 1e-3).argmax(axis=1) + 1,
+        "one-coin Dawid-Skene EM": _one_coin_em(L, k),
+    }
+    for name, kw in [("ours: GenerativeModel(cardinality=5)", {}), ("ours: + class_prior", {"class_prior": True})]:
+        model = GenerativeModel(cardinality=k, seed=1, **kw)
+        model.train(L)
+        results[name] = model.predictions(L)
+    if with_labelmodel:
+        try:
+            from snorkel.labeling.model import LabelModel
+        except ImportError:
+            pass
+        else:
+            lm = LabelModel(cardinality=k, verbose=False)
+            dense = L.toarray().astype(np.int64) - 1  # snorkel: -1 abstains, classes 0..k-1
+            lm.fit(dense, seed=123, progress_bar=False)
+            results["snorkel 0.10 LabelModel"] = lm.predict(dense, tie_break_policy="random") + 1
+    print(f"\ncrowd weather ({L.shape[0]:,} tweets x {L.shape[1]} workers, {L.nnz:,} judgements, {k} classes)")
+    for name, pred in results.items():
+        print(f"  {name:<40} accuracy {np.mean(pred == gold):.4f}")
+
+
 def _fmt(v, spec):
     return "-" if v is None else format(v, spec)
 
@@ -213,6 +270,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="two small matrices only")
     ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--sizes", help="comma-separated NxM sizes, e.g. 10000x10,1000000x20 (default: the four above)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--data", help=argparse.SUPPRESS)
@@ -225,8 +283,15 @@ def main() -> None:
     print("MAE emp/true: mean |estimated - actual| LF accuracy")
     print("against the in-sample accuracies / the generating ones; time x = baseline fit / model fit (>1 = faster);")
     print("mem x = model peak / baseline peak.")
-    for i, (n, m) in enumerate(QUICK_SIZES if args.quick else SIZES):
-        print_table(n, m, run_size(n, m, args.seed + i, args.models.split(",")))
+    sizes = QUICK_SIZES if args.quick else SIZES
+    if args.sizes:
+        sizes = [tuple(int(x) for x in size.split("x")) for size in args.sizes.split(",")]
+    for n, m in sizes:
+        seed = args.seed + (
+            SIZES.index((n, m)) if (n, m) in SIZES else QUICK_SIZES.index((n, m)) if (n, m) in QUICK_SIZES else 0
+        )
+        print_table(n, m, run_size(n, m, seed, args.models.split(",")))
+    crowd_weather("labelmodel" in args.models.split(","))
 
 
 if __name__ == "__main__":

@@ -3,18 +3,28 @@
 Snorkel 0.7 notebooks import ``GenerativeModel`` and ``RandomSearch`` from here.
 """
 
-from snorkel_ie.learning.discriminative import BiLSTM, SparseLogisticRegression, reRNN
-from snorkel_ie.learning.generative import (
-    DEP_EXCLUSIVE,
-    DEP_FIXING,
-    DEP_REINFORCING,
-    DEP_SIMILAR,
-    DependencySelector,
-    GenerativeModel,
-    GenerativeModelWeights,
-    optimize,
-)
-from snorkel_ie.learning.tuning import GridSearch, RandomSearch
+from __future__ import annotations
+
+from snorkel_ie._lazy import lazy_exports
+
+_EXPORTS = {
+    "BiLSTM": "snorkel_ie.learning.discriminative",
+    "SparseLogisticRegression": "snorkel_ie.learning.discriminative",
+    "reRNN": "snorkel_ie.learning.discriminative",
+    "DEP_EXCLUSIVE": "snorkel_ie.learning.generative",
+    "DEP_FIXING": "snorkel_ie.learning.generative",
+    "DEP_REINFORCING": "snorkel_ie.learning.generative",
+    "DEP_SIMILAR": "snorkel_ie.learning.generative",
+    "DependencySelector": "snorkel_ie.learning.generative",
+    "GenerativeModel": "snorkel_ie.learning.generative",
+    "GenerativeModelWeights": "snorkel_ie.learning.generative",
+    "optimize": "snorkel_ie.learning.generative",
+    "GridSearch": "snorkel_ie.learning.tuning",
+    "RandomSearch": "snorkel_ie.learning.tuning",
+}
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "DEP_EXCLUSIVE",

@@ -38,7 +38,7 @@ def test_cli_label_train_generative_and_evaluate(cdr_db: str, tmp_path) -> None:
     lines = {line.split("  ")[0].strip(): line.split()[-3:] for line in out.splitlines()[2:]}
     assert set(lines) == {"majority vote", "generative model"}
     for p, r, f1 in lines.values():
-        assert 0.0 <= float(f1) <= 1.0 and 0.0 <= float(p) <= 1.0
+        assert all(0.0 <= float(x) <= 1.0 for x in (p, r, f1))
 
 
 def test_cli_train_generative_without_labels_says_what_to_do(db_url: str) -> None:

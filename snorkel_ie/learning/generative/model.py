@@ -16,10 +16,9 @@ import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from snorkel_ie.errors import ConvergenceWarning, ModelError, NotFittedError
 from snorkel_ie.learning.generative.dependencies import (
@@ -46,6 +45,9 @@ from snorkel_ie.learning.utils import (
     predictions_from_marginals,
     print_binary_report,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["GenerativeModel", "GenerativeModelWeights"]
 
@@ -402,6 +404,8 @@ class GenerativeModel:
         else:
             precision = accuracy
             recall = (pvote * correct).mean(axis=1)
+        import pandas as pd  # only for the report: training and inference do not need it
+
         index = self.lf_names_ if self.lf_names_ is not None else range(g.layout.n_lfs)
         return pd.DataFrame(
             {"Accuracy": accuracy, "Coverage": coverage, "Precision": precision, "Recall": recall}, index=index

@@ -17,13 +17,26 @@ __all__ = ["check_deps", "infer_cardinality", "to_label_data"]
 
 
 def _as_csr(L: Any) -> sp.csr_matrix:
+    """``L`` as a canonical CSR matrix without explicit zeros; never modifies ``L``.
+
+    A matrix already in that form is used as it is (no copy: label matrices can be large).
+    """
     if sp.issparse(L):
+        if L.format == "csr" and L.has_canonical_format and L.data.all():
+            csr = L if isinstance(L, sp.csr_matrix) else sp.csr_matrix(L)
+            return _check_votes(csr)
         csr = sp.csr_matrix(L, copy=True)
     else:
         arr = np.asarray(L)
         if arr.ndim != 2:
             raise ModelError(f"the label matrix must be 2-d (candidates x LFs), got shape {arr.shape}")
         csr = sp.csr_matrix(arr)
+    csr.eliminate_zeros()
+    csr.sort_indices()
+    return _check_votes(csr)
+
+
+def _check_votes(csr: sp.csr_matrix) -> sp.csr_matrix:
     if csr.shape[0] == 0 or csr.shape[1] == 0:
         raise ModelError(f"the label matrix is empty (shape {csr.shape}); label some candidates first")
     if csr.dtype.kind == "f":
@@ -33,8 +46,6 @@ def _as_csr(L: Any) -> sp.csr_matrix:
             raise ModelError("the label matrix must hold integer votes; found non-integer values")
     elif csr.dtype.kind not in "iub":
         raise ModelError(f"the label matrix must hold integer votes, got dtype {csr.dtype}")
-    csr.eliminate_zeros()
-    csr.sort_indices()
     return csr
 
 
@@ -65,15 +76,16 @@ def to_label_data(
     n, m = csr.shape
     if n_lfs is not None and m != n_lfs:
         raise ModelError(f"the label matrix has {m} LF columns but the model was trained on {n_lfs}")
-    vals = csr.data.astype(np.int64)
+    vals = csr.data  # compared in its own dtype: no int64 copy of a large matrix
     if signed:
-        bad = (vals != 1) & (vals != -1)
+        positive = vals == 1
+        bad = ~positive & (vals != -1)
         if bad.any():
             raise ModelError(
                 f"binary votes must be -1, +1 (0 = abstain), found {np.unique(vals[bad])[:5].tolist()}; "
                 "pass cardinality=k for a categorical matrix with votes 1..k"
             )
-        data = np.where(vals == 1, 2, 1).astype(np.int16)
+        data = positive.astype(np.int16) + np.int16(1)
     else:
         bad = (vals < 1) | (vals > cardinality)
         if bad.any():
@@ -94,8 +106,8 @@ def to_label_data(
                 stacklevel=3,
             )
     return LabelData(
-        indptr=csr.indptr.astype(np.int64),
-        indices=csr.indices.astype(np.int32),
+        indptr=csr.indptr.astype(np.int64, copy=False),
+        indices=csr.indices.astype(np.int32, copy=False),
         data=data,
         n_rows=n,
         n_lfs=m,

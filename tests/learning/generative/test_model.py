@@ -137,6 +137,21 @@ def test_generative_model_train_rejects_bad_matrices(L, message):
         GenerativeModel().train(L)
 
 
+def test_label_matrix_is_read_in_place_and_never_modified():
+    from snorkel_ie.learning.generative.validation import to_label_data
+
+    L, _ = make_independent(500, [0.8, 0.7, 0.9], [0.5, 0.5, 0.5], seed=3)
+    L = sp.csr_matrix(L, dtype=np.int8)
+    data = to_label_data(L, cardinality=2, signed=True)
+    assert np.shares_memory(data.indices, L.indices)  # a canonical CSR matrix is not copied
+    messy = sp.csr_matrix((np.array([1, 0, -1], np.int8), np.array([2, 0, 1]), np.array([0, 3])), shape=(1, 3))
+    before = (messy.data.copy(), messy.indices.copy())
+    data = to_label_data(messy, cardinality=2, signed=True)
+    assert data.indices.tolist() == [1, 2] and data.data.tolist() == [1, 2]  # sorted, zero dropped, -1 -> 1
+    np.testing.assert_array_equal(messy.data, before[0])  # the caller's matrix is untouched
+    np.testing.assert_array_equal(messy.indices, before[1])
+
+
 def test_generative_model_rejects_votes_outside_cardinality():
     with pytest.raises(ModelError, match=r"1\.\.3"):
         GenerativeModel(cardinality=3).train(np.array([[1, 4], [2, 3]]))
