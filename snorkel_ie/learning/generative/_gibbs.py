@@ -222,7 +222,7 @@ def _add_clamped(i, indptr, indices, data, k, q, binary, offs, deps, all_deps, b
     with observed abstentions (``all_deps`` false) only those pairs are counted, here and
     in the free phase alike; ``all_deps`` counts every factor (abstentions sampled).
     """
-    n_class, o_acc, o_prop, o_cprop, o_dep = offs[0], offs[1], offs[2], offs[3], offs[4]
+    n_class, o_acc, o_cprop, o_dep = offs[0], offs[1], offs[3], offs[4]
     dep_t, dep_j, dep_k, _, adj_ptr, adj_up, adj_other, adj_dep = deps
     s_mean = q[1] - q[0] if binary else 0.0
     if binary:
@@ -230,11 +230,13 @@ def _add_clamped(i, indptr, indices, data, k, q, binary, offs, deps, all_deps, b
     else:
         for y in range(min(k, n_class)):
             st[y] += q[y]
-    for p in range(indptr[i], indptr[i + 1]):
+    for p in range(indptr[i], indptr[i + 1]):  # propensity statistics are vote counts: added by the caller
         j = indices[p]
         st[o_acc + j] += 2.0 * q[data[p] - 1] - 1.0
-        st[o_prop + j] += 1.0
-        st[o_cprop + j] += s_mean
+        if binary:
+            st[o_cprop + j] += s_mean
+    if dep_t.shape[0] == 0:
+        return
     if all_deps:
         for d in range(dep_t.shape[0]):
             st[o_dep + d] += _expected_h(dep_t[d], k, q, buf[dep_j[d]], buf[dep_k[d]])
@@ -321,6 +323,7 @@ def epoch_stats(
         Per-weight sums over rows of the factor expectations under ``P(Y | votes)``, under
         the free model (``free_local`` only) and of the free variances; ``loglik`` is the
         sum of the rows' clamped log-normalisers minus, with ``free_local``, the free ones.
+        The clamped propensity statistics (each LF's vote count) are left at zero.
     """
     n = indptr.shape[0] - 1
     m = acc.shape[0]

@@ -169,7 +169,7 @@ class GenerativeModel:
             than random" and picks the right one of the two symmetric solutions.
         epochs
             Maximum number of epochs; without dependencies every update is exact and
-            training stops once the largest step falls below ``1e-6``.
+            training stops once the largest step falls below ``1e-4``.
         step_size
             Per-candidate step in Snorkel 0.7's units (``None`` = ``0.1 / n``, the value
             0.7's notebooks pass); the epoch learning rate is ``10 * step_size * n``.

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numba
 import numpy as np
@@ -57,7 +58,7 @@ class LabelData:
     row_card: np.ndarray
     row_label: np.ndarray
 
-    @property
+    @cached_property
     def col_counts(self) -> np.ndarray:
         return np.bincount(self.indices, minlength=self.n_lfs).astype(np.float64)
 
@@ -76,7 +77,10 @@ class LearnSettings:
     threads: int
     label_weight: float
     momentum: float = 0.0
-    tol: float = 1e-6
+    tol: float = 1e-4
+    """Stop once the largest weight step is smaller (exact updates only)."""
+    ll_tol: float = 1e-6
+    """EM: stop once the mean log-likelihood per candidate changes by less."""
     max_particles: int = 4000
     learn_class_prior: bool = True
     """With EM (see :func:`_train_em`): learn the class distribution, else keep it uniform."""
@@ -301,15 +305,21 @@ def _epoch(graph, w, data, settings, model_abstain, chain, static) -> tuple[np.n
     th = class_offsets(graph, w)
     theta[: th.shape[0]] = th
     S = graph.layout.size
-    free_local = chain is None and not model_abstain
+    same_free = chain is None and not model_abstain and _free_is_shared(data, cprop)
+    free_local = chain is None and not model_abstain and not same_free
     cl, fr, fv, ll = _gibbs.epoch_stats(
         data.indptr, data.indices, data.data, data.row_card, data.k_max, data.row_label, settings.label_weight,
         theta, acc, cprop, deps if model_abstain else _y_deps(graph, deps), _offs(graph), S, free_local,
         model_abstain,
     )  # fmt: skip
+    lay = graph.layout
+    cl[lay.prop : lay.prop + lay.n_lfs] = data.col_counts  # an LF's propensity factor fires when it votes
     if static is not None:
         cl = cl + static
-    if chain is not None:
+    if same_free:
+        fr, fv, logz = _free_stats_shared(graph, data, theta, acc)
+        ll -= logz
+    elif chain is not None:
         fr, fv = chain.stats(w, settings.label_weight, S)
         ll = np.nan
     elif model_abstain:
@@ -382,6 +392,45 @@ def train_weights(
     finally:
         numba.set_num_threads(previous)
     return w, epoch, history
+
+
+def _free_is_shared(data: LabelData, cprop: np.ndarray) -> bool:
+    """Whether every row has the same free class distribution (no labels, ranges or class propensities)."""
+    return data.row_card.shape[0] == 0 and data.row_label.shape[0] == 0 and not np.any(cprop)
+
+
+def _free_stats_shared(
+    graph: FactorGraph, data: LabelData, theta: np.ndarray, acc: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Exact free statistics when abstentions are observed, votes independent given ``Y``
+    and the class distribution the same in every row.
+
+    Each factor's free expectation then depends on the row only through whether its LF
+    votes, so the sums over rows are the vote counts times per-LF closed forms:
+    ``E[h_acc | vote] = tanh(a - log(k - 1) / 2)`` and the vote's log-normaliser
+    ``log(e^a + (k - 1) e^-a)``; this is :func:`._gibbs.epoch_stats`' ``free_local`` path
+    without a pass over the votes.
+    """
+    lay = graph.layout
+    m, k, n = lay.n_lfs, data.k_max, float(data.n_rows)
+    counts = data.col_counts
+    fr = np.zeros(lay.size)
+    fv = np.zeros(lay.size)
+    lse = float(np.logaddexp.reduce(theta))
+    pi = np.exp(theta - lse)
+    if k == 2:
+        s_mean = pi[1] - pi[0]
+        fr[0], fv[0] = n * s_mean, n * (1.0 - s_mean**2)
+        fr[lay.cprop : lay.cprop + m] = counts * s_mean
+        fv[lay.cprop : lay.cprop + m] = counts * (1.0 - s_mean**2)
+    else:
+        c = min(k, lay.n_class)
+        fr[:c], fv[:c] = n * pi[:c], n * pi[:c] * (1.0 - pi[:c])
+    rho = np.tanh(acc - 0.5 * np.log(k - 1))
+    fr[lay.acc : lay.acc + m] = counts * rho
+    fv[lay.acc : lay.acc + m] = counts * (1.0 - rho**2)
+    logz = float(counts @ np.logaddexp(acc, np.log(k - 1) - acc)) + n * lse
+    return fr, fv, logz
 
 
 def _preconditioned_step(grad: np.ndarray, var: np.ndarray, w: np.ndarray, n: float, s: LearnSettings) -> np.ndarray:
@@ -497,7 +546,7 @@ def _train_em(graph, data, settings, callback):
         if not graph.weight_fixed[0]:
             # undirected class marginal: exp(theta * s_y) * prod_j Z_j(y) must be proportional to pi
             w[0] = 0.5 * ((np.log(pi[1]) - logz[1]) - (np.log(pi[0]) - logz[0]))
-        if abs(ll - previous) < settings.tol * n and epoch > 2:
+        if abs(ll - previous) < settings.ll_tol * n and epoch > 2:
             break
         previous = ll
     return w, epoch, history

@@ -13,6 +13,7 @@ from snorkel_ie.learning.generative.factor_graph import build_factor_graph
 from snorkel_ie.learning.generative.training import (
     LabelData,
     _offs,
+    _free_stats_shared,
     _static_dep_stats,
     class_offsets,
     compute_posterior,
@@ -74,6 +75,7 @@ def test_epoch_stats_clamped_and_free_match_enumeration(k, kw):
     g = _graph(k, **kw)
     rows = _rows(k)
     cl, fr, fv, ll = _gibbs.epoch_stats(*_stats_args(g, _data(rows, k)), True, False)
+    cl[g.layout.prop : g.layout.prop + 4] = (rows != 0).sum(axis=0)  # vote counts, added by the caller
     ref_cl, ref_fr, ref_fv = 0.0, 0.0, 0.0
     for r in rows:
         m_cl, _ = expectations_reference(g, k, [[int(v)] for v in r])
@@ -91,6 +93,21 @@ def test_epoch_stats_clamped_and_free_match_enumeration(k, kw):
         clamped = np.array([lp for _, _, lp, _ in enumerate_states(g, k, [[int(v)] for v in r])])
         ref_ll += np.logaddexp.reduce(clamped) - np.logaddexp.reduce(logp)
     assert ll == pytest.approx(ref_ll, rel=1e-9)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_shared_free_stats_closed_form_matches_the_kernel(k):
+    g = _graph(k, class_prior=True)
+    data = _data(_rows(k), k)
+    _, fr, fv, ll = _gibbs.epoch_stats(*_stats_args(g, data), True, False)
+    _, fr0, fv0, ll0 = _gibbs.epoch_stats(*_stats_args(g, data), False, False)
+    acc, *_ = lf_views(g, g.weight_value)
+    fr_closed, fv_closed, logz = _free_stats_shared(g, data, class_offsets(g, g.weight_value), acc)
+    learn = ~g.weight_fixed
+    np.testing.assert_allclose(fr_closed[learn], fr[learn], rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(fv_closed[learn], fv[learn], rtol=1e-10, atol=1e-10)
+    assert ll0 - logz == pytest.approx(ll, rel=1e-10)
+    assert not np.allclose(fr0[learn], fr[learn])  # the kernel did compute free statistics
 
 
 @pytest.mark.parametrize("k", [2, 3])
