@@ -180,6 +180,12 @@ def read_rows(
     vtype = TABLE_VALUE_TYPE[table]
     if key_ids is not None and len(key_ids) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, _np_type(vtype))
+    if key_ids is not None and len(key_ids) > _MAX_SQL_KEYS:
+        # A long IN list (a training split's thousands of feature names) makes SQLite's
+        # planner probe the table once per key: read the split's rows and filter here.
+        cids, kids, vals = read_rows(conn, table, split=split, candidate_type=candidate_type, row_ids=row_ids)
+        keep = np.isin(kids, np.asarray(key_ids, dtype=np.int64))
+        return cids[keep], kids[keep], vals[keep]
     keys = f" AND {{k}}key_id IN ({', '.join(str(int(k)) for k in key_ids)})" if key_ids is not None else ""
     if not is_postgres(conn) and vtype == "i4" and row_ids is not None:
         if len(row_ids) == 0:
@@ -195,6 +201,7 @@ def read_rows(
 
 
 _SCAN_CANDIDATES = 100_000
+_MAX_SQL_KEYS = 500
 
 
 def _sqlite_scan(conn: Connection, table: str, lo: int, hi: int, keys: str) -> tuple[np.ndarray, ...]:

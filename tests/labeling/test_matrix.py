@@ -103,3 +103,25 @@ def test_load_matrix_returns_what_was_written(session, spouse_candidates) -> Non
     assert everything.get_key(session, 1).name == "k1"
     dev = load_matrix(session, "label", 1)
     assert dev.shape == (sum(c.split == 1 for c in spouse_candidates), 0)
+
+
+@pytest.mark.parametrize("table", ["label", "feature"])
+def test_load_matrix_with_thousands_of_key_names(session, spouse_candidates, table) -> None:
+    """Selecting columns by a long name list (a training split's features) gives the same matrix."""
+    train = np.array([c.id for c in spouse_candidates if c.split == 0])
+    rng = np.random.default_rng(2)
+    n_keys = 1200
+    names = [f"f{j}" for j in range(n_keys)]
+    dense = rng.choice([0, 1], p=[0.98, 0.02], size=(len(train), n_keys)) * rng.choice([-1, 1], size=(len(train), 1))
+    with session.get_bind().connect() as conn, conn.begin():
+        keys = get_or_create_keys(conn, table, names)
+        r, c = np.nonzero(dense)
+        kid = np.array([keys[names[j]] for j in c])
+        types = ["i4"] * 3 if table == "label" else ["i4", "i4", "f8"]
+        insert_columns(conn, table, ["candidate_id", "key_id", "value"], types, [train[r], kid, dense[r, c]])
+    wanted = names[::-2] + ["never seen"]  # 600 existing names in reverse order, and a missing one
+    M = load_matrix(session, table, 0, key_names=wanted)
+    assert M.key_names == wanted
+    expected = np.c_[dense[:, ::-2], np.zeros(len(train))]
+    np.testing.assert_array_equal(M.toarray(), expected)
+    assert M.nnz == np.count_nonzero(expected) > 0
