@@ -307,12 +307,18 @@ def _epoch(graph, w, data, settings, model_abstain, chain, static) -> tuple[np.n
     S = graph.layout.size
     same_free = chain is None and not model_abstain and _free_is_shared(data, cprop)
     free_local = chain is None and not model_abstain and not same_free
-    cl, fr, fv, ll = _gibbs.epoch_stats(
-        data.indptr, data.indices, data.data, data.row_card, data.k_max, data.row_label, settings.label_weight,
-        theta, acc, cprop, deps if model_abstain else _y_deps(graph, deps), _offs(graph), S, free_local,
-        model_abstain,
-    )  # fmt: skip
     lay = graph.layout
+    if same_free and data.k_max == 2 and graph.dep_factors.shape[0] == 0:
+        cl, fr, fv = np.zeros(S), np.zeros(S), np.zeros(S)
+        cl[lay.acc : lay.acc + lay.n_lfs], cl[0], ll = _gibbs.binary_clamped_stats(
+            data.indptr, data.indices, data.data, theta[1], acc
+        )
+    else:
+        cl, fr, fv, ll = _gibbs.epoch_stats(
+            data.indptr, data.indices, data.data, data.row_card, data.k_max, data.row_label, settings.label_weight,
+            theta, acc, cprop, deps if model_abstain else _y_deps(graph, deps), _offs(graph), S, free_local,
+            model_abstain,
+        )  # fmt: skip
     cl[lay.prop : lay.prop + lay.n_lfs] = data.col_counts  # an LF's propensity factor fires when it votes
     if static is not None:
         cl = cl + static

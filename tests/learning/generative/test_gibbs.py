@@ -12,8 +12,8 @@ from snorkel_ie.learning.generative.dependencies import DEP_EXCLUSIVE, DEP_FIXIN
 from snorkel_ie.learning.generative.factor_graph import build_factor_graph
 from snorkel_ie.learning.generative.training import (
     LabelData,
-    _offs,
     _free_stats_shared,
+    _offs,
     _static_dep_stats,
     class_offsets,
     compute_posterior,
@@ -100,7 +100,7 @@ def test_shared_free_stats_closed_form_matches_the_kernel(k):
     g = _graph(k, class_prior=True)
     data = _data(_rows(k), k)
     _, fr, fv, ll = _gibbs.epoch_stats(*_stats_args(g, data), True, False)
-    _, fr0, fv0, ll0 = _gibbs.epoch_stats(*_stats_args(g, data), False, False)
+    _, fr0, _, ll0 = _gibbs.epoch_stats(*_stats_args(g, data), False, False)
     acc, *_ = lf_views(g, g.weight_value)
     fr_closed, fv_closed, logz = _free_stats_shared(g, data, class_offsets(g, g.weight_value), acc)
     learn = ~g.weight_fixed
@@ -108,6 +108,19 @@ def test_shared_free_stats_closed_form_matches_the_kernel(k):
     np.testing.assert_allclose(fv_closed[learn], fv[learn], rtol=1e-10, atol=1e-10)
     assert ll0 - logz == pytest.approx(ll, rel=1e-10)
     assert not np.allclose(fr0[learn], fr[learn])  # the kernel did compute free statistics
+
+
+def test_binary_clamped_fast_path_matches_the_general_kernel():
+    g = _graph(2, class_prior=True)
+    data = _data(_rows(2), 2)
+    cl, _, _, ll = _gibbs.epoch_stats(*_stats_args(g, data), False, False)
+    acc, *_ = lf_views(g, g.weight_value)
+    theta = class_offsets(g, g.weight_value)
+    acc_stats, class_stat, ll_fast = _gibbs.binary_clamped_stats(data.indptr, data.indices, data.data, theta[1], acc)
+    lay = g.layout
+    np.testing.assert_allclose(acc_stats, cl[lay.acc : lay.acc + 4], rtol=1e-12, atol=1e-12)
+    assert class_stat == pytest.approx(cl[0], rel=1e-12, abs=1e-12)
+    assert ll_fast == pytest.approx(ll, rel=1e-12)
 
 
 @pytest.mark.parametrize("k", [2, 3])
