@@ -119,7 +119,7 @@ def test_load_matrix_with_thousands_of_key_names(session, spouse_candidates, tab
         kid = np.array([keys[names[j]] for j in c])
         types = ["i4"] * 3 if table == "label" else ["i4", "i4", "f8"]
         insert_columns(conn, table, ["candidate_id", "key_id", "value"], types, [train[r], kid, dense[r, c]])
-    wanted = names[::-2] + ["never seen"]  # 600 existing names in reverse order, and a missing one
+    wanted = [*names[::-2], "never seen"]  # 600 existing names in reverse order, and a missing one
     M = load_matrix(session, table, 0, key_names=wanted)
     assert M.key_names == wanted
     expected = np.c_[dense[:, ::-2], np.zeros(len(train))]

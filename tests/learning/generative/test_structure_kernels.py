@@ -105,3 +105,14 @@ def test_fit_structure_matches_reference(K: int, higher: bool, prop: bool) -> No
         )
         np.testing.assert_allclose(got, expected, atol=1e-10, rtol=1e-9)
     assert np.any(np.abs(got[:, kern.SIM * n : 2 * n]) > 0)  # the test exercises the dependency weights
+
+
+def test_fast_exponential_matches_numpy():
+    from snorkel_ie.learning.generative._structure_kernels import _exp_nonpositive
+
+    x = np.concatenate([[0.0, -1e-300, -0.34657359, -0.34657360, -699.9, -700.1, -1e4], -np.geomspace(1e-8, 690, 2000)])
+    got = np.array([_exp_nonpositive(v) for v in x])
+    want = np.exp(x)
+    big = want > 1e-290
+    np.testing.assert_allclose(got[big], want[big], rtol=1e-13)
+    assert np.all(got[~big] < 1e-290) and got[-1 - 2000] == 0.0
