@@ -163,7 +163,6 @@ class _GibbsChain:
         self.rows = (np.arange(n_p, dtype=np.int64) * data.n_rows) // n_p
         self.graph = graph
         self.model_abstain = model_abstain
-        self.n_rows = data.n_rows
         self.label = data.row_label[self.rows] if data.row_label.shape[0] else np.zeros(0, dtype=np.int64)
         self.y = np.ones(n_p, dtype=np.int64)
         self.states = _gibbs.seed_states(settings.seed, n_p)
