@@ -33,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 SIZES = [(10_000, 10), (10_000, 100), (100_000, 50), (1_000_000, 20)]
 QUICK_SIZES = [(2_000, 10), (10_000, 20)]
 MODELS = ["ours", "majority", "em", "labelmodel"]
+SEED_OFFSET = {**{size: i for i, size in enumerate(QUICK_SIZES)}, **{size: i for i, size in enumerate(SIZES)}}
+"""A size's matrix is the same whether it runs alone (``--sizes``) or with the others."""
 
 
 def make_matrix(n: int, m: int, seed: int) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
@@ -287,10 +289,7 @@ def main() -> None:
     if args.sizes:
         sizes = [tuple(int(x) for x in size.split("x")) for size in args.sizes.split(",")]
     for n, m in sizes:
-        seed = args.seed + (
-            SIZES.index((n, m)) if (n, m) in SIZES else QUICK_SIZES.index((n, m)) if (n, m) in QUICK_SIZES else 0
-        )
-        print_table(n, m, run_size(n, m, seed, args.models.split(",")))
+        print_table(n, m, run_size(n, m, args.seed + SEED_OFFSET.get((n, m), 0), args.models.split(",")))
     crowd_weather("labelmodel" in args.models.split(","))
 
 

@@ -160,21 +160,23 @@ class _GibbsChain:
 
     def __init__(self, graph: FactorGraph, data: LabelData, settings: LearnSettings, model_abstain: bool):
         n_p = min(data.n_rows, settings.max_particles)
-        self.rows = (np.arange(n_p, dtype=np.int64) * data.n_rows) // n_p
+        rows = (np.arange(n_p, dtype=np.int64) * data.n_rows) // n_p
         self.graph = graph
         self.model_abstain = model_abstain
-        self.label = data.row_label[self.rows] if data.row_label.shape[0] else np.zeros(0, dtype=np.int64)
         self.y = np.ones(n_p, dtype=np.int64)
         self.states = _gibbs.seed_states(settings.seed, n_p)
         self.pending_burn_in = settings.burn_in
-        sub = _subset(data, self.rows)
+        sub = _subset(data, rows)
+        self.label = sub.row_label
         lay = graph.layout
         if model_abstain:
             lam = np.zeros((n_p, data.n_lfs), dtype=np.int64)
             lam[np.repeat(np.arange(n_p), np.diff(sub.indptr)), sub.indices] = sub.data
             self.lam = lam
             self.mode = np.full(lam.shape, 2, dtype=np.int8)
-            self.card = data.row_card[self.rows] if data.row_card.shape[0] else np.full(n_p, data.k_max, np.int64)
+            self.card = sub.row_card if sub.row_card.shape[0] else np.full(n_p, data.k_max, np.int64)
+            if not self.label.shape[0]:
+                self.label = np.zeros(n_p, dtype=np.int64)  # the generic kernel reads one label per particle
             self.scale = np.full(lay.size, data.n_rows / n_p)
             self.live = np.full(lay.size, float(data.n_rows))
             degree = np.diff(graph.dep_adjacency[0]).astype(np.float64)
@@ -193,9 +195,8 @@ class _GibbsChain:
         g = self.graph
         sweeps = 1 + self.pending_burn_in
         if self.model_abstain:
-            label = self.label if self.label.shape[0] else np.zeros(self.y.shape[0], dtype=np.int64)
             mean, mean_sq = _gibbs.gibbs_free_stats(
-                sweeps, self.pending_burn_in, self.y, self.lam, self.mode, self.card, label, label_weight, w,
+                sweeps, self.pending_burn_in, self.y, self.lam, self.mode, self.card, self.label, label_weight, w,
                 g.factor_type, g.factor_weight, g.factor_param, g.factor_vars, g.var_factor_indptr, g.var_factor_ids,
                 self.states, n_stats,
             )  # fmt: skip
@@ -265,13 +266,14 @@ def _live_counts(graph: FactorGraph, data: LabelData) -> np.ndarray:
     return live
 
 
-def _static_dep_stats(graph: FactorGraph, data: LabelData) -> np.ndarray:
+def _static_dep_stats(graph: FactorGraph, data: LabelData, live: np.ndarray) -> np.ndarray:
     """Clamped statistics of the dependency factors that do not involve ``Y``.
 
     Counted over the rows where both LFs vote (abstentions observed), a similar factor is
     the number of rows where the two LFs cast the same vote and an exclusive one minus the
     number where both vote: constants of the label matrix, computed once instead of every
-    epoch (the kernels then visit only the factors that involve ``Y``).
+    epoch (the kernels then visit only the factors that involve ``Y``). ``live`` is
+    :func:`_live_counts` of ``data`` (which holds the rows where both LFs vote).
     """
     lay = graph.layout
     out = np.zeros(lay.size)
@@ -279,7 +281,7 @@ def _static_dep_stats(graph: FactorGraph, data: LabelData) -> np.ndarray:
     dep = slice(lay.dep, lay.dep + f.shape[0])
     same = sum(_pair_counts(graph, data, data.data == v) for v in range(1, data.k_max + 1))
     out[dep] = np.where(graph.factor_type[f] == FT_DEP_SIMILAR, same, 0.0)
-    out[dep] -= np.where(graph.factor_type[f] == FT_DEP_EXCLUSIVE, _pair_counts(graph, data, data.data != 0), 0.0)
+    out[dep] -= np.where(graph.factor_type[f] == FT_DEP_EXCLUSIVE, live[dep], 0.0)
     return out
 
 
@@ -367,7 +369,7 @@ def train_weights(
     numba.set_num_threads(max(1, min(settings.threads, numba.config.NUMBA_NUM_THREADS)))
     try:
         chain = _GibbsChain(graph, data, settings, model_abstain) if has_deps else None
-        static = _static_dep_stats(graph, data) if has_deps and not model_abstain else None
+        static = _static_dep_stats(graph, data, chain.live) if has_deps and not model_abstain else None
         profiled = _profiled_weights(graph, data) if model_abstain else None
         if model_abstain:
             _profile_propensity(graph, w, data)  # start at the observed coverages

@@ -13,6 +13,7 @@ from snorkel_ie.learning.generative.factor_graph import build_factor_graph
 from snorkel_ie.learning.generative.training import (
     LabelData,
     _free_stats_shared,
+    _live_counts,
     _offs,
     _static_dep_stats,
     class_offsets,
@@ -141,7 +142,7 @@ def test_clamped_dependency_stats_match_enumeration(k):
     np.testing.assert_allclose(cl_pairs[dep], ref_pairs, rtol=1e-9, atol=1e-9)
     assert not np.allclose(ref_all, ref_pairs)  # the two conventions differ on these rows
     # the factors without Y are constants of the matrix, computed once by training
-    static = _static_dep_stats(g, _data(rows, k))[dep]
+    static = _static_dep_stats(g, _data(rows, k), _live_counts(g, _data(rows, k)))[dep]
     no_y = g.factor_vars[g.dep_factors, 0] < 0
     np.testing.assert_allclose(static[no_y], ref_pairs[no_y], rtol=1e-12)
     assert np.all(static[~no_y] == 0)
