@@ -61,22 +61,22 @@ def _exp_nonpositive(x):
 
 
 @njit(cache=True)
-def _shrink(Wt, k, j0, j1, amount, blocks):
-    """Soft-threshold the dependency weights of LF ``k`` (targets ``j0..j1``) by ``amount``."""
+def _shrink(Wt, k, amount, blocks):
+    """Soft-threshold the dependency weights of LF ``k`` (all targets of ``Wt``) by ``amount``."""
     for b in blocks:
-        for j in range(j0, j1):
+        for j in range(Wt.shape[2]):
             x = Wt[b, k, j]
             Wt[b, k, j] = max(x - amount, 0.0) + min(x + amount, 0.0)  # branch-free, vectorises
 
 
 @njit(cache=True)
-def _gather(Wt, Wv, cols, vals, start, end, j0, j1, K, higher, prop, ay, s, extra, vobs):
+def _gather(Wt, Wv, cols, vals, start, end, j0, K, higher, prop, ay, s, extra, vobs):
     """Sum the weights of a row's votes per target: ``ay`` (K, J), ``s`` (K+1, J), ``extra`` (4, J)."""
-    J = j1 - j0
+    J = Wt.shape[2]
     for jj in range(J):
         vobs[jj] = 0
         for c in range(K):
-            ay[c, jj] = Wv[K + c, j0 + jj]
+            ay[c, jj] = Wv[K + c, jj]
         for v in range(K + 1):
             s[v, jj] = 0.0
         for t in range(4):
@@ -85,27 +85,29 @@ def _gather(Wt, Wv, cols, vals, start, end, j0, j1, K, higher, prop, ay, s, extr
         k = cols[p]
         u = vals[p]
         for jj in range(J):
-            ay[u - 1, jj] += Wt[ACC, k, j0 + jj]
-            s[u, jj] += Wt[SIM, k, j0 + jj]
+            ay[u - 1, jj] += Wt[ACC, k, jj]
+            s[u, jj] += Wt[SIM, k, jj]
         if prop:
             for jj in range(J):
-                extra[0, jj] += Wt[COL, k, j0 + jj]
+                extra[0, jj] += Wt[COL, k, jj]
         if higher:
             if u == 2:
                 for jj in range(J):
-                    extra[1, jj] += Wt[FOUT, k, j0 + jj]
-                    extra[3, jj] += Wt[REIN, k, j0 + jj]
+                    extra[1, jj] += Wt[FOUT, k, jj]
+                    extra[3, jj] += Wt[REIN, k, jj]
             else:
                 for jj in range(J):
-                    extra[2, jj] += Wt[FIN, k, j0 + jj]
-        if j0 <= k < j1:  # the target's own vote is the outcome, not evidence about Y
-            vobs[k - j0] = u
-            ay[u - 1, k - j0] -= Wt[ACC, k, k]
+                    extra[2, jj] += Wt[FIN, k, jj]
+        own = k - j0
+        if 0 <= own < J:  # the target's own vote is the outcome, not evidence about Y
+            vobs[own] = u
+            ay[u - 1, own] -= Wt[ACC, k, own]
 
 
 @njit(cache=True)
-def _joint(Wt, Wv, j0, J, K, higher, ay, s, extra, joint, mx):
+def _joint(Wt, Wv, j0, K, higher, ay, s, extra, joint, mx):
     """Fill ``joint[v*K + c, jj]`` with P(L_j = v, Y = c | L_-j) for every target ``j0 + jj``."""
+    J = Wt.shape[2]
     for jj in range(J):
         mx[jj] = -np.inf
     for c in range(K):
@@ -115,10 +117,9 @@ def _joint(Wt, Wv, j0, J, K, higher, ay, s, extra, joint, mx):
             mx[jj] = max(mx[jj], ay[c, jj])
         for v in range(1, K + 1):
             for jj in range(J):
-                j = j0 + jj
-                sc = ay[c, jj] + Wv[v - 1, j] + extra[0, jj] + s[v, jj]
+                sc = ay[c, jj] + Wv[v - 1, jj] + extra[0, jj] + s[v, jj]
                 if v == c + 1:
-                    sc += Wt[ACC, j, j]
+                    sc += Wt[ACC, j0 + jj, jj]
                 if higher:
                     sc += -sg * extra[1, jj] if v == 1 else sg * (extra[3, jj] - extra[2, jj])
                 joint[v * K + c, jj] = sc
@@ -135,15 +136,15 @@ def _joint(Wt, Wv, j0, J, K, higher, ay, s, extra, joint, mx):
 
 
 @njit(cache=True)
-def _target_grads(Wt, Wv, j0, J, vobs, K, lr, higher, joint, G, py, pv):
+def _target_grads(Wt, Wv, j0, vobs, K, lr, higher, joint, G, py, pv):
     """Step every target's own weights; store in ``G[:, jj]`` the steps of the other LFs' weights.
 
     ``G[u]`` / ``G[K+1+u]`` hold the step of ``acc[k]`` / ``sim[k]`` for an LF ``k`` voting
     ``u``; ``G[2K+2 ..]`` the steps of ``col``, ``fout``, ``fin``, ``rein``.
     """
+    J = Wt.shape[2]
     base = 2 * K + 2
     for jj in range(J):
-        j = j0 + jj
         v_obs = vobs[jj]
         diag = 0.0
         for c in range(K):
@@ -158,14 +159,14 @@ def _target_grads(Wt, Wv, j0, J, vobs, K, lr, higher, joint, G, py, pv):
                     diag += x
         inv = 1.0 / pv[v_obs]
         q_right = joint[v_obs * K + v_obs - 1, jj] * inv if v_obs > 0 else 0.0
-        Wt[ACC, j, j] += lr * (q_right - diag)
+        Wt[ACC, j0 + jj, jj] += lr * (q_right - diag)
         for c in range(K):
             g_acc = lr * (joint[v_obs * K + c, jj] * inv - py[c])
             g_sim = lr * ((1.0 if v_obs == c + 1 else 0.0) - pv[c + 1])
             G[c + 1, jj] = g_acc
             G[K + 2 + c, jj] = g_sim
-            Wv[c, j] += g_sim
-            Wv[K + c, j] += g_acc
+            Wv[c, jj] += g_sim
+            Wv[K + c, jj] += g_acc
         G[base, jj] = lr * ((1.0 if v_obs > 0 else 0.0) - (1.0 - pv[0]))
         if higher:
             eq = (joint[v_obs * K + 1, jj] - joint[v_obs * K, jj]) * inv  # E_q[sign(Y)]
@@ -177,41 +178,51 @@ def _target_grads(Wt, Wv, j0, J, vobs, K, lr, higher, joint, G, py, pv):
 
 
 @njit(cache=True)
-def _scatter(Wt, cols, vals, start, end, j0, j1, K, higher, prop, G):
+def _scatter(Wt, cols, vals, start, end, j0, K, higher, prop, G):
     """Apply the steps ``G[:, jj]`` of every vote in the row to the LFs' weight vectors."""
-    J = j1 - j0
+    J = Wt.shape[2]
     base = 2 * K + 2
     for p in range(start, end):
         k = cols[p]
         u = vals[p]
         own = k - j0
-        keep = Wt[ACC, k, k] if 0 <= own < J else 0.0
+        keep = Wt[ACC, k, own] if 0 <= own < J else 0.0
         for jj in range(J):
-            Wt[ACC, k, j0 + jj] += G[u, jj]
-            Wt[SIM, k, j0 + jj] += G[K + 1 + u, jj]
+            Wt[ACC, k, jj] += G[u, jj]
+            Wt[SIM, k, jj] += G[K + 1 + u, jj]
         if prop:
             for jj in range(J):
-                Wt[COL, k, j0 + jj] += G[base, jj]
+                Wt[COL, k, jj] += G[base, jj]
         if higher:
             if u == 2:
                 for jj in range(J):
-                    Wt[FOUT, k, j0 + jj] += G[base + 1, jj]
-                    Wt[REIN, k, j0 + jj] += G[base + 3, jj]
+                    Wt[FOUT, k, jj] += G[base + 1, jj]
+                    Wt[REIN, k, jj] += G[base + 3, jj]
             else:
                 for jj in range(J):
-                    Wt[FIN, k, j0 + jj] += G[base + 2, jj]
+                    Wt[FIN, k, jj] += G[base + 2, jj]
         if 0 <= own < J:  # an LF has no dependency on itself; its own accuracy moved in _target_grads
-            Wt[ACC, k, k] = keep
+            Wt[ACC, k, own] = keep
             for b in range(SIM, N_BLOCKS):
-                Wt[b, k, k] = 0.0
+                Wt[b, k, own] = 0.0
 
 
 @njit(cache=True)
-def _fit_chunk(Wt, Wv, j0, j1, indptr, cols, vals, K, epochs, step, decay, l1, truncation, higher, prop, block, avg):
-    """SGD for targets ``j0..j1`` over every row; ``avg`` receives the last-epoch average."""
-    n = Wt.shape[1]
+def _fit_chunk(j0, j1, indptr, cols, vals, n, K, epochs, init_acc, init_bias, step, decay, l1, truncation, higher, prop,
+               block, out):  # fmt: skip
+    """SGD for targets ``j0..j1`` over every row; writes their rows of ``out`` (see :func:`fit_structure`).
+
+    The chunk's weights live in arrays of its own (``Wt[b, k, jj]`` for target ``j0 + jj``):
+    threads share no cache line, and every vector loop runs over contiguous memory.
+    """
     m = indptr.shape[0] - 1
     J = j1 - j0
+    Wt = np.zeros((N_BLOCKS, n, J))
+    for k in range(n):
+        Wt[ACC, k, :] = init_acc[k]
+    Wv = np.zeros((2 * K, J))
+    Wv[:K] = init_bias[:, j0:j1]
+    avg = np.zeros((N_BLOCKS, n, J))
     blocks = [SIM]
     if prop:
         blocks.append(COL)
@@ -237,26 +248,32 @@ def _fit_chunk(Wt, Wv, j0, j1, indptr, cols, vals, K, epochs, step, decay, l1, t
             for p in range(start, end):
                 k = cols[p]
                 if penalty > paid[k]:
-                    _shrink(Wt, k, j0, j1, (penalty - paid[k]) * l1[k], blocks)
+                    _shrink(Wt, k, (penalty - paid[k]) * l1[k], blocks)
                     paid[k] = penalty
-            _gather(Wt, Wv, cols, vals, start, end, j0, j1, K, higher, prop, ay, s, extra, vobs)
-            _joint(Wt, Wv, j0, J, K, higher, ay, s, extra, joint, mx)
-            _target_grads(Wt, Wv, j0, J, vobs, K, lr, higher, joint, G, py, pv)
-            _scatter(Wt, cols, vals, start, end, j0, j1, K, higher, prop, G)
+            _gather(Wt, Wv, cols, vals, start, end, j0, K, higher, prop, ay, s, extra, vobs)
+            _joint(Wt, Wv, j0, K, higher, ay, s, extra, joint, mx)
+            _target_grads(Wt, Wv, j0, vobs, K, lr, higher, joint, G, py, pv)
+            _scatter(Wt, cols, vals, start, end, j0, K, higher, prop, G)
             counter += 1
             if counter == truncation:
                 penalty += lr * truncation
                 counter = 0
             if e == epochs - 1 and ((i + 1) % block == 0 or i == m - 1):
                 for k in range(n):
-                    _shrink(Wt, k, j0, j1, (penalty - paid[k]) * l1[k], blocks)
+                    _shrink(Wt, k, (penalty - paid[k]) * l1[k], blocks)
                     paid[k] = penalty
                 for b in blocks:
-                    avg[b, :, j0:j1] += Wt[b, :, j0:j1]
+                    avg[b] += Wt[b]
                 snapshots += 1
         lr *= decay
-    for b in blocks:
-        avg[b, :, j0:j1] /= snapshots
+    for b in range(N_BLOCKS):
+        src = Wt[b] if b == ACC else avg[b] / snapshots
+        for k in range(n):
+            for jj in range(J):
+                out[j0 + jj, b * n + k] = src[k, jj]
+    for t in range(2 * K):
+        for jj in range(J):
+            out[j0 + jj, N_BLOCKS * n + t] = Wv[t, jj]
 
 
 @njit(cache=True, parallel=True)
@@ -295,27 +312,14 @@ def fit_structure(
     block
         Rows between two snapshots of the last epoch.
     """
-    Wt = np.zeros((N_BLOCKS, n, n))
-    for k in range(n):
-        Wt[ACC, k, :] = init_acc[k]
-    Wv = np.zeros((2 * K, n))
-    Wv[:K] = init_bias
-    avg = np.zeros((N_BLOCKS, n, n))
+    out = np.zeros((n, N_BLOCKS * n + 2 * K))
     per = (n + n_chunks - 1) // n_chunks
     for b in prange(n_chunks):
         j0 = min(n, b * per)
         j1 = min(n, j0 + per)
         if j1 > j0:
             _fit_chunk(
-                Wt, Wv, j0, j1, indptr, cols, vals, K, epochs, step, decay, l1, truncation, higher, prop, block, avg
-            )
-    out = np.zeros((n, N_BLOCKS * n + 2 * K))
-    for b in range(N_BLOCKS):
-        src = Wt[b] if b == ACC else avg[b]
-        for k in range(n):
-            for j in range(n):
-                out[j, b * n + k] = src[k, j]
-    for t in range(2 * K):
-        for j in range(n):
-            out[j, N_BLOCKS * n + t] = Wv[t, j]
+                j0, j1, indptr, cols, vals, n, K, epochs, init_acc, init_bias, step, decay, l1, truncation, higher,
+                prop, block, out,
+            )  # fmt: skip
     return out
