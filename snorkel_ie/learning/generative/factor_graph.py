@@ -207,10 +207,10 @@ class _Builder:
         self.fixed[wid] = False
 
 
-def _add_class_prior(b: _Builder) -> None:
+def _add_class_prior(b: _Builder, init: float) -> None:
     lay = b.layout
     if lay.cardinality == 2:
-        b.learn(0, 0.0)
+        b.learn(0, init)
         b.add(FT_CLASS_PRIOR, 0, -1, 0, -1, -1)
         return
     for c in range(lay.cardinality):
@@ -276,6 +276,7 @@ def build_factor_graph(
     lf_class_propensity: bool = False,
     init_acc: float | np.ndarray = 1.0,
     init_deps: float = 0.0,
+    init_class_prior: float = 0.0,
     polarity: np.ndarray | None = None,
 ) -> FactorGraph:
     """Compile the template graph: one small builder per factor type.
@@ -292,6 +293,9 @@ def build_factor_graph(
         Fixed weights of LF prior factors, one per LF (``None`` = no LF prior).
     init_acc, init_deps
         Initial accuracy and dependency weights.
+    init_class_prior
+        Initial class-prior weight of a binary model (log-odds scale: ``P(+1) / P(-1) =
+        exp(2 w)``); categorical class-prior weights start at 0.
     polarity
         Per LF, the sign of its votes when it only ever votes one way (``+1``/``-1``) and
         ``0`` otherwise (binary models; ``None`` = all ``0``). A one-sided LF's accuracy
@@ -306,7 +310,7 @@ def build_factor_graph(
     one_sided = pol != 0
     acc0 = np.array(np.broadcast_to(np.asarray(init_acc, dtype=np.float64), (n_lfs,)))
     if class_prior or lf_class_propensity:
-        _add_class_prior(b)  # with class propensities its weight also fixes the class marginal
+        _add_class_prior(b, init_class_prior)  # with class propensities its weight also fixes the class marginal
     if lf_prior_weights is not None:
         _add_lf_prior(b, np.asarray(lf_prior_weights, dtype=np.float64))
     _add_lf_accuracy(b, np.where(one_sided & lf_class_propensity, 0.0, acc0), one_sided)

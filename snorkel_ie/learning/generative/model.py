@@ -100,6 +100,8 @@ class GenerativeModel:
     seed
         Seed of the Gibbs sampler (used when dependencies are given); a seed reproduces
         a run to the bit.
+    name
+        A name for the model (Snorkel 0.7's parameter); defaults to the class name.
     cardinality
         Number of classes; ``None`` infers it from the votes at ``train`` (``-1``/``+1``
         means binary, ``1..k`` with ``k > 2`` categorical).
@@ -112,8 +114,10 @@ class GenerativeModel:
         lf_propensity: bool = False,
         lf_class_propensity: bool = False,
         seed: int = 271828,
+        name: str | None = None,
         cardinality: int | None = None,
     ):
+        self.name = name or type(self).__name__
         self.class_prior = class_prior
         self.lf_prior = lf_prior
         self.lf_propensity = lf_propensity
@@ -138,17 +142,21 @@ class GenerativeModel:
         LF_acc_prior_weight_default: float = 1.0,
         labels: Any = None,
         label_prior_weight: float = 5.0,
-        init_acc: float = 1.0,
         init_deps: float = 0.0,
+        init_class_prior: float = 0.0,
         epochs: int = 300,
         step_size: float | None = None,
         decay: float = 1.0,
         reg_param: float = 1e-6,
         reg_type: int = 2,
-        burn_in: int = 10,
-        threads: int = 1,
         verbose: bool = False,
+        truncation: int = 1,
+        burn_in: int = 10,
+        cardinality: int | None = None,
+        timer: Any = None,
         candidate_ranges: Any = None,
+        threads: int = 1,
+        init_acc: float = 1.0,
     ) -> None:
         """Learn the weights from the label matrix ``L`` (candidates x LFs).
 
@@ -164,9 +172,9 @@ class GenerativeModel:
             weights are given.
         labels, label_prior_weight
             Known labels per candidate (``0`` unknown), tied to the class by a fixed factor.
-        init_acc, init_deps
-            Initial accuracy and dependency weights; ``init_acc > 0`` says "LFs are better
-            than random" and picks the right one of the two symmetric solutions.
+        init_deps, init_class_prior
+            Initial dependency weights and (binary models with ``class_prior``) class-prior
+            weight, on the log-odds scale; 0 starts the classes balanced (0.7 started at -1).
         epochs
             Maximum number of epochs; without dependencies every update is exact and
             training stops once the largest step falls below ``1e-4``.
@@ -176,18 +184,41 @@ class GenerativeModel:
         decay
             Factor applied to the learning rate after every epoch.
         reg_param, reg_type
-            Penalty strength per candidate and its type (2 = L2, 1 = L1 by truncated gradient).
-        burn_in
-            Gibbs sweeps before the first free-phase estimate (dependencies only).
-        threads
-            Threads of the numba kernels; results are identical for any number of threads.
+            Penalty strength per candidate and its type (2 = L2, 1 = L1 by truncated gradient;
+            the EM path, binary models with ``lf_class_propensity`` and no dependencies,
+            applies the penalty in L2 form whatever the type).
         verbose
             Show a progress bar with the epoch and the mean log-likelihood.
+        truncation
+            With ``reg_type=1``: epochs between two applications of the accumulated L1
+            soft-threshold (a weight update here is a full pass, where 0.7's was one
+            candidate, so 0.7's default of 10 updates corresponds to 1).
+        burn_in
+            Gibbs sweeps before the first free-phase estimate (dependencies only).
+        cardinality
+            Number of classes, as the constructor's ``cardinality`` (which it must not
+            contradict); ``None`` keeps the constructor's.
+        timer
+            Anything with ``start()`` and ``end()`` methods, called around the learning
+            (0.7's stopwatch hook).
         candidate_ranges
             Per candidate, its number of classes or the list of its possible values;
             votes index the range (``1..size``). Makes the model categorical.
+        threads
+            Threads of the numba kernels; results are identical for any number of threads.
+        init_acc
+            Initial accuracy weight; ``init_acc > 0`` says "LFs are better than random" and
+            picks the right one of the two symmetric solutions.
         """
         self._check_hyper(epochs, step_size, decay, reg_param, reg_type, burn_in, threads)
+        if int(truncation) < 1:
+            raise ModelError(f"truncation must be a positive number of epochs, got {truncation}")
+        if cardinality is not None:
+            if self.cardinality is not None and int(cardinality) != int(self.cardinality):
+                raise ModelError(
+                    f"train(cardinality={cardinality}) contradicts GenerativeModel(cardinality={self.cardinality})"
+                )
+            self.cardinality = int(cardinality)
         data = self._prepare(L, candidate_ranges, labels)
         self.deps_ = check_deps(deps, data.n_lfs)
         if self.deps_ and data.row_card.shape[0]:
@@ -204,18 +235,23 @@ class GenerativeModel:
             lf_class_propensity=self.lf_class_propensity,
             init_acc=init_acc,
             init_deps=init_deps,
+            init_class_prior=init_class_prior,
             polarity=self.polarity_,
         )
         lr = 1.0 if step_size is None else 10.0 * step_size * data.n_rows
         settings = LearnSettings(
             epochs=epochs, learning_rate=lr, decay=decay, reg_param=reg_param, reg_type=reg_type,
             burn_in=burn_in, seed=self.seed, threads=threads, label_weight=label_prior_weight,
-            learn_class_prior=self.class_prior,
+            truncation=int(truncation), learn_class_prior=self.class_prior,
         )  # fmt: skip
         self.label_prior_weight_ = label_prior_weight
+        if timer is not None:
+            timer.start()
         with _progress(verbose, epochs) as callback:
             w, self.epochs_run_, self.loss_history_ = train_weights(self.graph_, data, settings, callback=callback)
         self.weight_vector_ = w
+        if timer is not None:
+            timer.end()
         self.coverage_ = data.col_counts / data.n_rows
         self._warn_convergence(data)
 
@@ -469,7 +505,7 @@ def _polarity(data: LabelData) -> np.ndarray:
     return np.where((pos > 0) & (neg == 0), 1, np.where((neg > 0) & (pos == 0), -1, 0)).astype(np.int64)
 
 
-_PARAMS = ("class_prior", "lf_prior", "lf_propensity", "lf_class_propensity", "seed", "cardinality")
+_PARAMS = ("class_prior", "lf_prior", "lf_propensity", "lf_class_propensity", "seed", "name", "cardinality")
 _GRAPH_ARRAYS = (
     "weight_value", "weight_fixed", "var_cardinality", "factor_type", "factor_weight", "factor_param",
     "factor_vars", "var_factor_indptr", "var_factor_ids", "dep_factors",

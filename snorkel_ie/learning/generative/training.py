@@ -76,6 +76,8 @@ class LearnSettings:
     seed: int
     threads: int
     label_weight: float
+    truncation: int = 1
+    """L1 (``reg_type=1``): apply the accumulated soft-threshold every this many epochs."""
     momentum: float = 0.0
     tol: float = 1e-4
     """Stop once the largest weight step is smaller (exact updates only)."""
@@ -374,6 +376,7 @@ def train_weights(
         if model_abstain:
             _profile_propensity(graph, w, data)  # start at the observed coverages
         lr = settings.learning_rate
+        owed = np.zeros_like(w)  # L1 shrinkage accumulated since the last truncation
         epoch = 0
         for epoch in range(1, settings.epochs + 1):
             grad, var, ll = _epoch(graph, w, data, settings, model_abstain, chain, static)
@@ -389,8 +392,10 @@ def train_weights(
             velocity = settings.momentum * velocity + step
             w += np.clip(lr * velocity, -1.0, 1.0)
             if settings.reg_type == 1 and settings.reg_param > 0:
-                shrink = lr * n * settings.reg_param / (var + 1e-9 * n + 1e-12)
-                w[learn] = np.sign(w[learn]) * np.maximum(np.abs(w[learn]) - shrink[learn], 0.0)
+                owed += lr * n * settings.reg_param / (var + 1e-9 * n + 1e-12)
+                if epoch % settings.truncation == 0:  # truncated gradient (Langford et al., 2009)
+                    w[learn] = np.sign(w[learn]) * np.maximum(np.abs(w[learn]) - owed[learn], 0.0)
+                    owed[:] = 0.0
             if profiled is not None:
                 _profile_propensity(graph, w, data)
             lr *= settings.decay

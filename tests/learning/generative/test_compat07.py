@@ -1,0 +1,102 @@
+"""GenerativeModel keeps Snorkel 0.7's parameters: every 0.7 call by name (and the leading
+positional ones) works, and each parameter does what 0.7 documented."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+
+from snorkel_ie.errors import ModelError
+from snorkel_ie.learning.generative import GenerativeModel
+from snorkel_ie.learning.generative.synthetic import make_independent
+
+# Snorkel 0.7's signatures (snorkel/learning/gen_learning.py), in their order.
+TRAIN_07 = [
+    "L", "deps", "LF_acc_prior_weights", "LF_acc_prior_weight_default", "labels", "label_prior_weight",
+    "init_deps", "init_class_prior", "epochs", "step_size", "decay", "reg_param", "reg_type", "verbose",
+    "truncation", "burn_in", "cardinality", "timer", "candidate_ranges", "threads",
+]  # fmt: skip
+INIT_07 = ["class_prior", "lf_prior", "lf_propensity", "lf_class_propensity", "seed", "name"]
+
+
+def _matrix(seed: int = 0):
+    return make_independent(3_000, [0.85, 0.75, 0.7, 0.65, 0.8], [0.5, 0.4, 0.3, 0.5, 0.2], seed=seed)
+
+
+def test_signatures_start_with_the_07_parameters_in_order():
+    train = list(inspect.signature(GenerativeModel.train).parameters)[1:]
+    init = list(inspect.signature(GenerativeModel.__init__).parameters)[1:]
+    assert train[: len(TRAIN_07)] == TRAIN_07
+    assert init[: len(INIT_07)] == INIT_07
+
+
+def test_name_defaults_to_the_class_name_and_survives_save_load(tmp_path):
+    assert GenerativeModel().name == "GenerativeModel"
+    L, _ = _matrix()
+    model = GenerativeModel(name="cdr_gen")
+    model.train(L)
+    model.save(tmp_path / "m")
+    assert GenerativeModel().load(tmp_path / "m").name == "cdr_gen"
+
+
+def test_timer_is_started_before_and_ended_after_learning():
+    events = []
+
+    class Stopwatch:
+        def start(self):
+            events.append(("start", model.weight_vector_ is None))
+
+        def end(self):
+            events.append(("end", model.weight_vector_ is None))
+
+    L, _ = _matrix()
+    model = GenerativeModel()
+    model.train(L, timer=Stopwatch())
+    # No weights when the watch starts; weights by the time it stops.
+    assert events == [("start", True), ("end", False)]
+
+
+def test_train_cardinality_sets_the_classes_and_must_agree_with_the_constructor():
+    L, _ = make_independent(2_000, [0.8, 0.7, 0.75], [0.5, 0.5, 0.4], seed=2, cardinality=3)
+    assert L.max() == 3
+    model = GenerativeModel()
+    model.train(L, cardinality=4)  # a class no LF voted for is still a class
+    assert model.marginals(L).shape == (2_000, 4)
+    assert np.allclose(model.marginals(L).sum(axis=1), 1.0)
+    with pytest.raises(ModelError, match="contradicts"):
+        GenerativeModel(cardinality=3).train(L, cardinality=4)
+
+
+def test_init_class_prior_is_the_starting_class_prior_weight():
+    L, _ = _matrix()
+    for init in (-1.0, 0.0, 0.7):
+        model = GenerativeModel(class_prior=True)
+        model.train(L, init_class_prior=init, epochs=1)
+        assert model.graph_.weight_value[0] == init
+    # Where training starts does not change where it ends.
+    ends = []
+    for init in (-1.0, 0.7):
+        model = GenerativeModel(class_prior=True)
+        model.train(L, init_class_prior=init)
+        ends.append(model.weight_vector_[0])
+    assert ends[0] == pytest.approx(ends[1], abs=1e-3)
+
+
+def test_truncation_spaces_the_l1_steps():
+    L, _ = _matrix()
+    strong = {"reg_type": 1, "reg_param": 0.05, "epochs": 4}
+
+    def weights(**kw):
+        model = GenerativeModel()
+        model.train(L, **kw)
+        return model.weight_vector_
+
+    # Four epochs, truncation every 5: the penalty is never applied.
+    assert np.array_equal(weights(**strong, truncation=5), weights(**{**strong, "reg_param": 0.0}))
+    every = weights(**strong, truncation=1)
+    assert not np.array_equal(every, weights(**strong, truncation=2))
+    assert np.all(np.abs(every) <= np.abs(weights(**{**strong, "reg_param": 0.0})) + 1e-12)
+    with pytest.raises(ModelError, match="truncation"):
+        GenerativeModel().train(L, truncation=0)
