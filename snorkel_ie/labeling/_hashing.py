@@ -1,13 +1,15 @@
 """A fingerprint of a labeling function: what must change for the LabelAnnotator to re-run it.
 
 The hash covers the LF's source (``inspect.getsource``), or for lambdas and functions
-without source its code object (bytecode, constants, names, nested code), plus the values
-it captured: closure cells (what LF generators bind), default arguments, the data-valued
-globals it reads (a dictionary, a set of known pairs, a compiled regex) and, one level
-deep, the source of helper functions of its own module that it calls. Only plain data
-(str, numbers, list, tuple, set, frozenset, dict, compiled regex: exact types, not
-subclasses such as ``Counter``) counts, so editing a knowledge-base set re-runs the LFs
-that read it; mutating such a global from inside an LF makes it re-run every time.
+without source its code object (bytecode, constants with set elements in sorted order,
+names, nested code), plus the values it captured: closure cells (what LF generators
+bind), default arguments, the data-valued globals it reads (a dictionary, a set of
+known pairs, a compiled regex) and, one level deep, the source of helper functions of
+its own module that it calls. Only plain data (str, numbers, list, tuple, set,
+frozenset, dict, compiled regex: exact types, not subclasses such as ``Counter``)
+counts, so editing a knowledge-base set re-runs the LFs that read it; mutating such a
+global from inside an LF makes it re-run every time. Nothing in the hash depends on
+``PYTHONHASHSEED``, so an unchanged LF keeps its hash from one process to the next.
 """
 
 from __future__ import annotations
@@ -91,7 +93,29 @@ def _feed_code(h: Any, code: types.CodeType) -> None:
         if isinstance(const, types.CodeType):
             _feed_code(h, const)
         else:
-            _feed(h, repr(const))
+            _feed(h, _const_repr(const))
+
+
+def _const_repr(const: Any) -> str:
+    """The repr of a code constant, with the elements of (frozen)sets in sorted order.
+
+    ``c in {'wife', 'husband'}`` compiles to a frozenset constant whose plain repr lists
+    its elements in string-hash order, which changes with ``PYTHONHASHSEED`` from one
+    process to the next. Set elements are sorted by their own canonical form, tuples
+    keep their order, both recursively; the text is ``repr``'s wherever that is already
+    stable (a tuple without sets, a set whose elements happen to be in sorted order).
+    """
+    if type(const) in (set, frozenset):
+        items = ", ".join(sorted(_const_repr(c) for c in const))
+        return f"{type(const).__name__}({{{items}}})" if items else f"{type(const).__name__}()"
+    if type(const) is tuple:
+        items = ", ".join(_const_repr(c) for c in const)
+        return f"({items},)" if len(const) == 1 else f"({items})"
+    if isinstance(const, types.CodeType):  # repr would hold the object's address
+        sub = hashlib.sha256()
+        _feed_code(sub, const)
+        return f"code({sub.hexdigest()})"
+    return repr(const)
 
 
 def _global_names(code: types.CodeType) -> list[str]:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import subprocess
+import sys
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -30,12 +35,39 @@ def _write(folder: Path, *, mention_text: str = "Barack Obama") -> Path:
     return folder
 
 
-def test_split_of_deterministic_and_proportional():
-    ids = [f"doc-{i}" for i in range(20_000)]
+def _documented_split(doc_id: str) -> int:
+    """The split by the rule spouse.py documents, in exact arithmetic.
+
+    The first 8 bytes of the SHA-1 of the UTF-8 id, as a big-endian fraction of 2**64, cut
+    at 0.8 (train | dev) and 0.9 (dev | test).
+    """
+    u = Fraction(int(hashlib.sha1(doc_id.encode("utf-8")).hexdigest()[:16], 16), 2**64)
+    return 0 if u < Fraction(8, 10) else 1 if u < Fraction(9, 10) else 2
+
+
+def test_split_of_follows_the_documented_rule_and_fractions():
+    ids = [f"doc-{i}" for i in range(20_000)] + ["d1", "Ünïcode–id", ""]
     splits = np.array([spouse.split_of(d) for d in ids])
-    assert [spouse.split_of(d) for d in ids[:50]] == splits[:50].tolist()
+    assert splits.tolist() == [_documented_split(d) for d in ids]
+    assert (spouse.TRAIN, spouse.DEV, spouse.TEST) == (0, 1, 2) and spouse.SPLIT_FRACTIONS == (0.8, 0.1, 0.1)
     shares = np.bincount(splits, minlength=3) / len(ids)
     assert np.allclose(shares, spouse.SPLIT_FRACTIONS, atol=0.01)
+
+
+@pytest.mark.slow  # starts interpreters that import snorkel_ie
+@pytest.mark.parametrize("hash_seed", ["0", "1", "random"])
+def test_split_of_is_the_same_in_another_process(hash_seed: str):
+    ids = [f"doc-{i}" for i in range(2_000)] + ["Ünïcode–id"]
+    code = (
+        "import json, sys\n"
+        "from snorkel_ie.examples.spouse import split_of\n"
+        "print(json.dumps([split_of(d) for d in json.load(sys.stdin)]))\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+    run = subprocess.run(
+        [sys.executable, "-c", code], input=json.dumps(ids), env=env, capture_output=True, text=True, check=True
+    )
+    assert json.loads(run.stdout) == [spouse.split_of(d) for d in ids]
 
 
 def test_max_docs_from_env_reads_and_validates(monkeypatch):

@@ -10,7 +10,7 @@ import pytest
 
 from snorkel_ie.errors import ConfigurationError, ModelError, NotFittedError, ParseError
 from snorkel_ie.learning.discriminative.bilstm import BiLSTM, load_word_vectors, noise_aware_loss, reRNN
-from snorkel_ie.learning.discriminative.inputs import Vocabulary
+from snorkel_ie.learning.discriminative.inputs import Vocabulary, mark_sequence
 
 from .conftest import relation_task
 
@@ -61,11 +61,36 @@ def test_bilstm_learns_separable_relation_task(trained, relation_data):
     assert trained.history[-1]["loss"] < trained.history[0]["loss"]
 
 
+def _rows(spec: list[tuple[list[str], float, int]]) -> tuple[list[list[str]], np.ndarray]:
+    """``count`` copies of "the <words> end", arguments "the" and "end", for each ``(words, label, count)``."""
+    X, labels = [], []
+    for words, label, count in spec:
+        for _ in range(count):
+            X.append(mark_sequence(["the", *words, "end"], (0, 0), (len(words) + 1, len(words) + 1)))
+            labels.append(label)
+    return X, np.array(labels)
+
+
 @pytest.mark.slow
-def test_bilstm_keeps_best_dev_weights(trained, relation_data):
-    _, _, X_dev, y_dev = relation_data
-    best = max(r["dev_f1"] for r in trained.history)
-    assert trained.score(X_dev, y_dev, display=False)[2] == pytest.approx(best)
+def test_bilstm_keeps_best_dev_weights():
+    # Training says "married" is positive, "met" (many rows) negative and "wed met" (few rows)
+    # positive; dev gold says "wed met" is negative. The model first generalises from the
+    # many "met" rows (dev F1 1), then fits the few "wed met" ones (all dev positive: F1 2/3).
+    X, marg = _rows([(["married"], 0.9, 100), (["met"], 0.02, 180), (["wed", "met"], 0.9, 20)])
+    X_dev, gold_dev = _rows([(["married"], 1, 20), (["wed", "met"], -1, 20)])
+    settings = {**TRAIN, "n_epochs": 5, "dim": 4, "dropout": 0.0}
+    kept = BiLSTM(seed=7).train(X, marg, X_dev, gold_dev, **settings)
+    last = BiLSTM(seed=7).train(X, marg, X_dev, gold_dev, dev_ckpt=False, **settings)
+    f1 = [r["dev_f1"] for r in kept.history]
+    best_epoch = 1 + int(np.argmax(f1))
+    assert f1 == pytest.approx([r["dev_f1"] for r in last.history])
+    assert max(f1) == 1.0 and best_epoch < len(f1), f1
+    # The last epoch calls all 40 dev candidates positive: TP 20, FP 20, FN 0.
+    assert (last.history[-1]["dev_p"], last.history[-1]["dev_r"], f1[-1]) == pytest.approx((0.5, 1.0, 2 / 3))
+    assert kept.score(X_dev, gold_dev, display=False) == pytest.approx((1.0, 1.0, 1.0))
+    assert last.score(X_dev, gold_dev, display=False) == pytest.approx((0.5, 1.0, 2 / 3))
+    upto_best = BiLSTM(seed=7).train(X, marg, **{**settings, "n_epochs": best_epoch})
+    np.testing.assert_allclose(kept.marginals(X_dev), upto_best.marginals(X_dev), atol=1e-6)
 
 
 @pytest.mark.slow
@@ -110,13 +135,27 @@ def test_bilstm_attention_categorical_with_unbucketed_batches():
 
 @pytest.mark.slow
 def test_bilstm_uses_word_vectors_file(tmp_path):
+    file_vectors = {"married": [1, 2, 3, 4], "met": [-1, -2, -3, -4], "spouse": [0.5, 0.25, -0.5, 2]}
     path = tmp_path / "vec.txt"
-    path.write_text("3 4\nmarried 1 2 3 4\nmet -1 -2 -3 -4\nnope 0 0 0 0\n")
+    lines = ["4 4", *(" ".join([w, *map(str, v)]) for w, v in file_vectors.items()), "nope 0 0 0 0"]
+    path.write_text("\n".join(lines) + "\n")
     X, y = relation_task(60, seed=4)
-    model = BiLSTM(seed=3).train(X, np.where(y == 1, 0.9, 0.1), embeddings_path=path, **{**TRAIN, "n_epochs": 1})
+    vocab = Vocabulary.build(X)
+    vocab.add("spouse")  # in the file and the vocabulary, never in a training sentence
+    vocab.add("bride")  # in neither the file nor a training sentence
+    lr, steps = 1e-4, 2  # one epoch of 60 candidates in batches of 32
+    settings = {**TRAIN, "n_epochs": 1, "lr": lr}
+    model = BiLSTM(seed=3).train(X, np.where(y == 1, 0.9, 0.1), word_dict=vocab, embeddings_path=path, **settings)
     assert model.settings["embedding_dim"] == 4
     emb = model._net.get_weights()[0]
-    assert emb.shape == (len(model.vocab), 4)
+    assert emb.shape == (len(vocab), 4)
+    # A word without a gradient keeps the file's vector; one that was trained moved by at
+    # most a few times lr per Adam step; a word not in the file starts in [-0.1, 0.1].
+    np.testing.assert_array_equal(emb[vocab.lookup("spouse")], file_vectors["spouse"])
+    for word in ("married", "met"):
+        np.testing.assert_allclose(emb[vocab.lookup(word)], file_vectors[word], rtol=0, atol=4 * lr * steps)
+    assert np.abs(emb[vocab.lookup("bride")]).max() <= 0.1
+    assert np.abs(emb[vocab.lookup("w0")]).max() <= 0.1 + 4 * lr * steps
 
 
 def test_load_word_vectors_matches_vocabulary_and_reports_bad_lines(tmp_path):

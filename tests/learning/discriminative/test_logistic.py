@@ -91,12 +91,50 @@ def test_sparse_lr_save_load_gives_identical_predictions(tmp_path):
     np.testing.assert_array_equal(loaded.marginals(X), model.marginals(X))
 
 
+def _rows(spec: list[tuple[list[int], float, int]]) -> tuple[sp.csr_matrix, np.ndarray]:
+    """``count`` rows with exactly ``features`` for each ``(features, label, count)``; the labels."""
+    rows, cols, labels = [], [], []
+    for features, label, count in spec:
+        for _ in range(count):
+            rows += [len(labels)] * len(features)
+            cols += features
+            labels.append(label)
+    return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(labels), 4)), np.array(labels)
+
+
+def _dev_f1_peaks_early():
+    """A task whose dev F1 is perfect after the first epochs and 2/3 at the end of training.
+
+    Training: {A1, A2} with P(y=1) = 0.9, many {C} with 0.02, and {B, C} with 0.8. Early
+    on, Adam moves every weight by about ``lr`` a step, and C's weight and the bias go
+    down (pushed by the many {C} rows) while B's goes up, so {B, C} scores negative. At
+    convergence w_B + w_C + bias = logit(0.8) > 0, so {B, C} scores positive. Dev gold
+    says {A1, A2} is positive and {B, C} negative.
+    """
+    a1, a2, b, c = range(4)
+    X, marg = _rows([([a1, a2], 0.9, 100), ([c], 0.02, 300), ([b, c], 0.8, 100)])
+    X_dev, gold_dev = _rows([([a1, a2], 1, 50), ([b, c], -1, 50)])
+    return X, marg, X_dev, gold_dev.astype(np.int64)
+
+
 def test_sparse_lr_dev_checkpoint_keeps_best_epoch():
-    X, marg, _ = _binary_task(0)
-    Xd, _, gold_d = _binary_task(1)
-    model = SparseLogisticRegression(seed=5).train(X, marg, Xd, gold_d, n_epochs=6, lr=0.05, verbose=False)
-    best = max(r["dev_f1"] for r in model.history)
-    assert model.score(Xd, gold_d, display=False)[2] == pytest.approx(best)
+    X, marg, X_dev, gold_dev = _dev_f1_peaks_early()
+    settings = {"n_epochs": 15, "lr": 0.1, "verbose": False}
+    kept = SparseLogisticRegression(seed=5).train(X, marg, X_dev, gold_dev, **settings)
+    last = SparseLogisticRegression(seed=5).train(X, marg, X_dev, gold_dev, dev_ckpt=False, **settings)
+    f1 = [r["dev_f1"] for r in kept.history]
+    best_epoch = 1 + int(np.argmax(f1))
+    assert f1 == [r["dev_f1"] for r in last.history]
+    # All dev rows right: F1 1. All predicted positive: TP 50, FP 50, FN 0, so P 1/2, R 1, F1 2/3.
+    assert f1[0] == 1.0 and best_epoch == 1
+    assert (last.history[-1]["dev_p"], last.history[-1]["dev_r"], f1[-1]) == pytest.approx((0.5, 1.0, 2 / 3))
+    assert kept.score(X_dev, gold_dev, display=False) == pytest.approx((1.0, 1.0, 1.0))
+    assert last.score(X_dev, gold_dev, display=False) == pytest.approx((0.5, 1.0, 2 / 3))
+    # The kept weights are those after the best epoch: the same seed gives the same first epochs.
+    upto_best = SparseLogisticRegression(seed=5).train(X, marg, **{**settings, "n_epochs": best_epoch})
+    np.testing.assert_array_equal(kept.W, upto_best.W)
+    np.testing.assert_array_equal(kept.bias, upto_best.bias)
+    assert not np.allclose(kept.W, last.W)
 
 
 def test_sparse_lr_rejects_mismatched_rows_and_bad_settings(tmp_path):

@@ -190,10 +190,18 @@ def test_generative_model_predictions_ties_and_score_tuple():
         warnings.simplefilter("ignore")
         model.train(L, epochs=3)
     marg = model.marginals(L)
-    assert marg[3] == 0.5
-    assert model.predictions(L)[3] == -1 and model.predictions(L, tie=1)[3] == 1
-    p, r, f1 = model.score(L, np.array([1, 1, -1, 0]), display=False)
-    assert 0.0 <= p <= 1.0 and 0.0 <= r <= 1.0 and 0.0 <= f1 <= 1.0
+    # The data are symmetric under swapping the LFs and negating every vote, so both LFs
+    # get the same weight: one vote each way (row 0) and no votes (row 3) are exact ties.
+    assert marg[0] == 0.5 and marg[3] == 0.5
+    assert marg[1] > 0.5 > marg[2]
+    assert model.predictions(L).tolist() == [-1, 1, -1, -1]
+    assert model.predictions(L, tie=1).tolist() == [1, 1, -1, 1]
+    # Gold [1, 1, -1, 0] (row 3 unknown, ignored): TP row 1, FN row 0, TN row 2, no FP.
+    assert model.score(L, np.array([1, 1, -1, 0]), display=False) == pytest.approx((1.0, 0.5, 2 / 3))
+    # Gold [-1, 1, 1, 1]: TP row 1, TN row 0, FN rows 2 and 3: P 1/1, R 1/3, F1 2 * (1/3) / (4/3).
+    assert model.score(L, np.array([-1, 1, 1, 1]), display=False) == pytest.approx((1.0, 1 / 3, 0.5))
+    # Above every marginal nothing is positive: no TP, so all three are 0.
+    assert model.score(L, np.array([1, 1, -1, 0]), b=0.99, display=False) == (0.0, 0.0, 0.0)
 
 
 class _NamedMatrix(sp.csr_matrix):
