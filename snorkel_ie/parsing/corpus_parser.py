@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import pickle
 import queue
 import threading
@@ -39,6 +40,7 @@ from tqdm.auto import tqdm
 from snorkel_ie.db.bulk import allocate_ids, insert_rows
 from snorkel_ie.db.engine import WRITE_LOCK, get_engine, is_sqlite
 from snorkel_ie.db.migrate import ensure_schema
+from snorkel_ie.db.models import Document
 from snorkel_ie.db.models.context import TOKEN_ATTRIBUTES, sentence_stable_id, span_stable_id
 from snorkel_ie.errors import ConfigurationError
 from snorkel_ie.parsing.preprocessors import DocPreprocessor, DocRecord
@@ -49,6 +51,9 @@ __all__ = ["CorpusParser", "ParseSummary"]
 
 SENTENCE_COLUMNS = ("id", "stable_id", "document_id", "position", "text", *TOKEN_ATTRIBUTES)
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_encode_strict = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+MAX_NAME_LENGTH: int = Document.__table__.c.name.type.length
+"""Longest document name the ``document.name`` column stores."""
 _constant_arrays: dict[tuple[Any, int], str] = {}
 
 
@@ -72,7 +77,10 @@ def _encode_array(values: list[Any]) -> str:
 class ParseSummary:
     """What :meth:`CorpusParser.apply` did.
 
-    ``failures`` lists ``(document name, reason)`` for documents that could not be parsed.
+    ``failures`` lists ``(document name, reason)`` for documents that could not be parsed
+    or that the database cannot store (a name longer than the ``document.name`` column, a
+    NUL or lone surrogate in the name or text, NaN, Infinity or a lone surrogate in
+    ``meta``); the other documents of their batch are stored.
     """
 
     documents: int = 0
@@ -106,7 +114,7 @@ class ParseSummary:
 @dataclass
 class _EncodedDoc:
     name: str
-    meta: dict[str, Any]
+    meta: str  # JSON text
     sentences: list[list[Any]]  # SENTENCE_COLUMNS[1:] without document_id, JSON pre-encoded
     spans: list[tuple[int, str, int, int]]  # (sentence index, stable_id, char_start, char_end)
     tokens: int
@@ -314,8 +322,9 @@ def _bind_names(conn: Any, names: list[str]) -> set[str]:
 
 
 def _drop_stored(batch: list[DocRecord], engine: Engine, summary: ParseSummary) -> list[DocRecord]:
+    names = [r.name for r in batch if _unstorable(r.name) is None]  # the others fail in _encode_doc
     with engine.connect() as conn:
-        stored = _bind_names(conn, [r.name for r in batch])
+        stored = _bind_names(conn, names)
         conn.rollback()
     summary.skipped += len(stored)
     return [r for r in batch if r.name not in stored]
@@ -340,8 +349,6 @@ def _encode_batch(records: list[DocRecord], *, parser: Any, fn: Any, in_worker: 
         results = parser.parse_many((r.text, r.mentions) for r in records)
         for record, parsed in zip(records, results, strict=True):
             try:
-                if isinstance(parsed, Exception):
-                    raise parsed
                 docs.append(_encode_doc(record, parsed, fn))
             except Exception as err:  # a document that fails is reported, the batch goes on
                 failures.append((record.name, f"{type(err).__name__}: {err}"))
@@ -349,12 +356,19 @@ def _encode_batch(records: list[DocRecord], *, parser: Any, fn: Any, in_worker: 
 
 
 def _encode_doc(record: DocRecord, parsed: Any, fn: Any) -> _EncodedDoc:
+    """Encode one parsed document; ``ValueError`` when it cannot be stored (checked here,
+    so that the writer never meets it: a failure there would lose the whole batch)."""
+    _check_record(record)
+    meta = _encode_meta(record)
+    if isinstance(parsed, Exception):
+        raise parsed
     sentences, tokens = [], 0
     for s, abs_start in zip(parsed.sentences, parsed.abs_starts, strict=True):
         if fn is not None:
             s = fn(s)
-        if "\x00" in s["text"]:
-            raise ValueError("the text contains NUL (U+0000) characters, which PostgreSQL cannot store")
+        problem = _unstorable(s["text"])
+        if problem is not None:
+            raise ValueError(f"the text of sentence {s['position']} contains {problem}")
         tokens += len(s["words"])
         sid = sentence_stable_id(record.name, abs_start, abs_start + len(s["text"]))
         sentences.append([sid, s["position"], s["text"], *(_encode_array(s[a]) for a in TOKEN_ATTRIBUTES)])
@@ -362,10 +376,86 @@ def _encode_doc(record: DocRecord, parsed: Any, fn: Any) -> _EncodedDoc:
         (p, span_stable_id(record.name, parsed.abs_starts[p] + a, parsed.abs_starts[p] + b), a, b)
         for p, a, b in parsed.spans
     ]
+    return _EncodedDoc(record.name, meta, sentences, spans, tokens)
+
+
+def _lone_surrogate(value: str) -> str | None:
+    """Where ``value`` holds a lone surrogate (UTF-8, hence neither backend, cannot take it), or ``None``."""
+    if value.isascii():
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        return f"a lone surrogate (U+{ord(value[err.start]):04X}) at index {err.start}, which UTF-8 cannot encode"
+    return None
+
+
+def _unstorable(value: str) -> str | None:
+    """Why neither backend can store ``value`` as text (a NUL or a lone surrogate), or ``None``."""
+    if "\x00" in value:
+        return f"a NUL (U+0000) character at index {value.index(chr(0))}, which PostgreSQL cannot store"
+    return _lone_surrogate(value)
+
+
+def _short(value: str, limit: int = 60) -> str:
+    """``repr(value)`` (NUL and surrogates escaped) cut to about ``limit`` characters, for messages."""
+    return repr(value) if len(value) <= limit else f"{value[:limit]!r}..."
+
+
+def _check_record(record: DocRecord) -> None:
+    """``ValueError`` when the document's name or text cannot be stored."""
+    problem = _unstorable(record.name)
+    if problem is not None:
+        raise ValueError(f"the document name {_short(record.name)} contains {problem}")
+    if len(record.name) > MAX_NAME_LENGTH:
+        raise ValueError(
+            f"the document name {_short(record.name)} is {len(record.name)} characters long; "
+            f"the database stores at most {MAX_NAME_LENGTH}"
+        )
+    problem = _unstorable(record.text)
+    if problem is not None:
+        raise ValueError(f"the text contains {problem}")
+
+
+def _encode_meta(record: DocRecord) -> str:
+    """The document's meta (with its mentions) as JSON text both backends accept, else ``ValueError``."""
     meta = dict(record.meta)
     if record.mentions:
         meta["mentions"] = [list(m) for m in record.mentions]
-    return _EncodedDoc(record.name, meta, sentences, spans, tokens)
+    try:
+        encoded = _encode_strict(meta)  # a NUL in a string becomes \u0000, which both backends keep
+    except (TypeError, ValueError) as err:
+        found = _meta_problem(meta, "meta")
+        raise ValueError(" ".join(found) if found else f"meta cannot be stored as JSON: {err}") from err
+    if _lone_surrogate(encoded) is not None:
+        raise ValueError(" ".join(_meta_problem(meta, "meta") or ("meta", "contains a lone surrogate")))
+    return encoded
+
+
+def _meta_problem(value: Any, path: str) -> tuple[str, str] | None:
+    """``(path, what is wrong)`` of the first value in ``value`` that JSON text cannot carry to both backends."""
+    if isinstance(value, str):
+        problem = _lone_surrogate(value)
+        return (path, f"contains {problem}") if problem else None
+    if isinstance(value, float) and not math.isfinite(value):
+        return path, f"is {value!r}; JSON, and PostgreSQL's json type, have no NaN or Infinity"
+    if value is None or isinstance(value, (bool, int, float)):
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}[{_short(str(key), 30)}]"
+            problem = _lone_surrogate(key) if isinstance(key, str) else None
+            found = (where, f"has a key that contains {problem}") if problem else _meta_problem(item, where)
+            if found:
+                return found
+        return None
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            found = _meta_problem(item, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    return path, f"is a {type(value).__name__}, which JSON cannot encode"
 
 
 def _write(conn: Any, docs: list[_EncodedDoc]) -> _BatchResult:
@@ -382,7 +472,7 @@ def _write(conn: Any, docs: list[_EncodedDoc]) -> _BatchResult:
     span_ids = iter(allocate_ids(conn, "span", sum(len(d.spans) for d in docs)))
     doc_rows, sent_rows, span_rows = [], [], []
     for doc_id, d in zip(doc_ids, docs, strict=True):
-        doc_rows.append((doc_id, f"{d.name}::document:0:0", d.name, _encode(d.meta)))
+        doc_rows.append((doc_id, f"{d.name}::document:0:0", d.name, d.meta))
         ids = [next(sent_ids) for _ in d.sentences]
         for sid, row in zip(ids, d.sentences, strict=True):
             sent_rows.append((sid, row[0], doc_id, *row[1:]))

@@ -11,7 +11,9 @@ Every reader validates its input: a malformed file raises
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -118,14 +120,76 @@ class DocPreprocessor:
         return self.generate()
 
     def _lines(self, path: Path) -> Iterator[tuple[int, str]]:
-        """``(line number, line without its newline)`` with decoding errors as ParseError."""
-        with open(path, encoding=self.encoding, newline="") as f:
-            lineno = 0
-            try:
-                for lineno, line in enumerate(f, 1):
-                    yield lineno, line.rstrip("\r\n")
-            except UnicodeDecodeError as err:
-                raise ParseError(f"cannot decode as {self.encoding}: {err.reason}", str(path), lineno + 1) from err
+        """``(1-based line number, line without its line end)``; a decoding error is a ParseError.
+
+        Lines end as with ``open(path, newline="")``: at ``\\n``, ``\\r\\n`` or a lone ``\\r``.
+        The file is decoded here, in binary chunks, so that the line of an undecodable
+        byte is exact (a text-mode file decodes ahead of the line it hands out).
+        """
+        decoder = codecs.getincrementaldecoder(self.encoding)()
+        done = 0  # lines handed out
+        rest: list[str] = []  # decoded text after the last line end; may end with a "\r" whose "\n" is to come
+        with open(path, "rb") as f:
+            while True:
+                chunk = f.read(_CHUNK_BYTES)
+                final = not chunk
+                state = decoder.getstate()
+                try:
+                    text = decoder.decode(chunk, final)
+                except UnicodeDecodeError as err:
+                    decoder.setstate(state)
+                    line = done + _count_line_ends("".join(rest) + _decodable_prefix(decoder, chunk)) + 1
+                    bad = err.object[err.start : err.end]
+                    raise ParseError(
+                        f"cannot decode {bad!r} as {self.encoding}: {err.reason}", str(path), line
+                    ) from err
+                if not (final or "\n" in text or "\r" in text or (rest and rest[-1].endswith("\r"))):
+                    rest.append(text)  # still inside one (long) line
+                    continue
+                text = "".join(rest) + text
+                held = "\r" if not final and text.endswith("\r") else ""
+                text = text[: len(text) - len(held)]
+                lines = _split_lines(text)
+                rest = [lines.pop() + held]
+                for line in lines:
+                    done += 1
+                    yield done, line
+                if final:
+                    if rest[0]:
+                        yield done + 1, rest[0]
+                    return
+
+
+_CHUNK_BYTES = 1 << 16
+_LINE_END = re.compile("\r\n|\r|\n")
+
+
+def _split_lines(text: str) -> list[str]:
+    """``text`` split at ``\\n``, ``\\r\\n`` and lone ``\\r``; str.split when one kind is used throughout."""
+    if "\r" not in text:
+        return text.split("\n")
+    if "\n" not in text:
+        return text.split("\r")
+    crlf = text.count("\r\n")
+    if crlf == text.count("\r") == text.count("\n"):
+        return text.split("\r\n")
+    return _LINE_END.split(text)
+
+
+def _count_line_ends(text: str) -> int:
+    """Line ends in ``text``, counted as :meth:`DocPreprocessor._lines` splits (``\\r\\n`` is one)."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def _decodable_prefix(decoder: codecs.IncrementalDecoder, chunk: bytes) -> str:
+    """What ``decoder`` decodes of ``chunk`` before the byte it rejects (byte by byte: error path only)."""
+    out = []
+    for i in range(len(chunk)):
+        try:
+            out.append(decoder.decode(chunk[i : i + 1]))
+        except UnicodeDecodeError:
+            break
+    return "".join(out)
 
 
 class TSVDocPreprocessor(DocPreprocessor):
@@ -223,7 +287,8 @@ class PubTatorDocPreprocessor(DocPreprocessor):
     ``PMID<TAB>start<TAB>end<TAB>text<TAB>type<TAB>ids[<TAB>parts]`` become
     :class:`Mention` records (their text is checked against the document); relation lines
     ``PMID<TAB>CID<TAB>chemical<TAB>disease`` go to ``meta['relations']`` as
-    ``['CID', chemical, disease]``.
+    ``['CID', chemical, disease]``. Offsets are ASCII digits and a relation type starts
+    with a letter; any other line of a document is a :class:`~snorkel_ie.errors.ParseError`.
     """
 
     suffixes = (".txt", ".pubtator", ".PubTator")
@@ -262,16 +327,34 @@ class PubTatorDocPreprocessor(DocPreprocessor):
     def _annotation_line(current: DocRecord, fields: list[str], path: Path, lineno: int) -> None:
         if fields[0] != current.name:
             raise ParseError(f"line of document {fields[0]} inside document {current.name}", str(path), lineno)
-        if len(fields) >= 3 and fields[1].isdigit():
-            if len(fields) not in (6, 7) or not fields[2].isdigit():
-                raise ParseError("expected 'PMID<TAB>start<TAB>end<TAB>text<TAB>type<TAB>id(s)'", str(path), lineno)
+        if len(fields) < 3:
+            raise ParseError(
+                f"expected a mention or relation line; got {len(fields)} tab-separated field(s)", str(path), lineno
+            )
+        if _is_offset(fields[1]):
+            if len(fields) not in (6, 7) or not _is_offset(fields[2]):
+                raise ParseError(
+                    "expected 'PMID<TAB>start<TAB>end<TAB>text<TAB>type<TAB>id(s)' with start and end in ASCII digits",
+                    str(path),
+                    lineno,
+                )
             m = Mention(int(fields[1]), int(fields[2]), fields[4], fields[5])
             _check_mention(current.text, m, fields[3], path, lineno)
             current.mentions.append(m)
-        elif len(fields) >= 3:
+        elif fields[1][:1].isalpha():
             current.meta["relations"].append(fields[1:])
         else:
-            raise ParseError("expected a mention or relation line", str(path), lineno)
+            raise ParseError(
+                f"second field {fields[1]!r} is neither a mention start (ASCII digits) "
+                "nor a relation type (starting with a letter)",
+                str(path),
+                lineno,
+            )
+
+
+def _is_offset(field: str) -> bool:
+    """A PubTator offset: ASCII digits only (no sign, no space, no other Unicode digits)."""
+    return field.isascii() and field.isdigit()
 
 
 class _BioCTarget:

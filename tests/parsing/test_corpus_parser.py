@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -20,6 +21,7 @@ from snorkel_ie.errors import ParseError
 from snorkel_ie.parsing import (
     BioCXMLDocPreprocessor,
     CorpusParser,
+    JSONLDocPreprocessor,
     PubTatorDocPreprocessor,
     Spacy,
     TSVDocPreprocessor,
@@ -119,6 +121,51 @@ def test_corpus_parser_reports_nul_characters(session, tmp_path: Path) -> None:
     summary = blank_parser().apply(TSVDocPreprocessor(tmp_path / "docs.tsv"), session=session, progress=False)
     assert [name for name, _ in summary.failures] == ["bad"] and "NUL" in summary.failures[0][1]
     assert list(session.scalars(select(Document.name))) == ["good"]
+
+
+BAD_DOCUMENTS = [
+    (
+        '{"id": "bad\\udc80", "text": "A text."}',
+        "bad\udc80",
+        "the document name 'bad\\udc80' contains a lone surrogate",
+    ),
+    ('{"id": "bad\\u0000", "text": "A text."}', "bad\x00", "the document name 'bad\\x00' contains a NUL"),
+    (
+        json.dumps({"id": "b" * 513, "text": "A text."}),
+        "b" * 513,
+        "is 513 characters long; the database stores at most 512",
+    ),
+    ('{"id": "bad", "text": "A text.", "score": NaN}', "bad", "meta['score'] is nan"),
+    ('{"id": "bad", "text": "A text.", "scores": [1.5, -Infinity]}', "bad", "meta['scores'][1] is -inf"),
+    (
+        '{"id": "bad", "text": "A text.", "note": {"by": "x\\udc80"}}',
+        "bad",
+        "meta['note']['by'] contains a lone surrogate",
+    ),
+    ('{"id": "bad", "text": "A te\\udc80xt."}', "bad", "the text contains a lone surrogate (U+DC80) at index 4"),
+]
+
+
+@pytest.mark.parametrize(
+    ("line", "name", "reason"),
+    BAD_DOCUMENTS,
+    ids=["surrogate-name", "nul-name", "long-name", "nan-meta", "infinity-meta", "surrogate-meta", "surrogate-text"],
+)
+def test_corpus_parser_reports_unstorable_document_and_stores_the_rest_of_its_batch(
+    session, tmp_path: Path, line: str, name: str, reason: str
+) -> None:
+    """A name or meta the database cannot take fails that document only, before the bulk write."""
+    longest = "g" * 512  # the document.name column is VARCHAR(512)
+    good = [json.dumps({"id": "good", "text": "Fine.", "note": "a\x00b"}), json.dumps({"id": longest, "text": "Fine."})]
+    path = tmp_path / "docs.jsonl"
+    path.write_text("\n".join([good[0], line, good[1]]) + "\n", encoding="utf-8")
+    summary = blank_parser().apply(JSONLDocPreprocessor(path), session=session, progress=False)
+    assert len(summary.failures) == 1 and summary.failures[0][0] == name
+    assert summary.failures[0][1].startswith("ValueError: ") and reason in summary.failures[0][1]
+    assert summary.documents == 2
+    assert set(session.scalars(select(Document.name))) == {"good", longest}
+    stored = session.scalars(select(Document).where(Document.name == "good")).one()
+    assert stored.meta == {"note": "a\x00b"}  # NUL inside meta is JSON-escaped and kept
 
 
 def test_corpus_parser_malformed_file_leaves_nothing_of_the_failing_batch(session, tmp_path: Path) -> None:

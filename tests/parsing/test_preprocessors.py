@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,102 @@ def test_text_reader_reports_undecodable_line(tmp_path: Path) -> None:
     with pytest.raises(ParseError) as info:
         list(TextDocPreprocessor(tmp_path).records())
     assert info.value.line == 3
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("start", "²"), ("start", " 0"), ("start", "-1"), ("start", "٠"), ("end", "⁷"), ("end", "+7"), ("start", "")],
+)
+def test_pubtator_mention_offsets_must_be_ascii_digits(tmp_path: Path, field: str, value: str) -> None:
+    line = "1\t0\t7\tAspirin\tChemical\tD001241"
+    bad = line.replace("\t0\t", f"\t{value}\t") if field == "start" else line.replace("\t7\t", f"\t{value}\t")
+    path = tmp_path / "input.PubTator.txt"
+    path.write_text(GOOD_PUBTATOR.replace(line, bad), encoding="utf-8")
+    with pytest.raises(ParseError) as info:
+        list(PubTatorDocPreprocessor(path).records())
+    assert (info.value.path, info.value.line) == (str(path), 3)
+
+
+def test_pubtator_keeps_relation_lines_of_any_type(tmp_path: Path) -> None:
+    path = tmp_path / "input.PubTator.txt"
+    path.write_text(GOOD_PUBTATOR + "1\tAssociation\tD001241\tD000001\tNovel\n1\tCPR:3\tT1\tT2\n", encoding="utf-8")
+    (record,) = PubTatorDocPreprocessor(path).records()
+    assert record.meta["relations"] == [
+        ["CID", "D001241", "D000001"],
+        ["Association", "D001241", "D000001", "Novel"],
+        ["CPR:3", "T1", "T2"],
+    ]
+    assert record.mentions == [Mention(0, 7, "Chemical", "D001241")]
+
+
+def corpus_lines(kind: str, n: int) -> list[str]:
+    """``n`` valid lines of a TSV, JSONL or PubTator file, with non-ASCII text on every line."""
+    if kind == "tsv":
+        return [f"doc{i}\tText number {i} of the café corpus, with a few more words." for i in range(1, n + 1)]
+    if kind == "jsonl":
+        return [
+            json.dumps({"id": f"doc{i}", "text": f"Text {i} of the café corpus."}, ensure_ascii=False)
+            for i in range(1, n + 1)
+        ]
+    lines: list[str] = []
+    for pmid in range(1, n):
+        lines += [
+            f"{pmid}|t|Aspirin café {pmid}.",
+            f"{pmid}|a|Abstract of {pmid}.",
+            f"{pmid}\t0\t7\tAspirin\tChemical\tD1",
+            "",
+        ]
+    return lines[:n]
+
+
+READERS = {"tsv": TSVDocPreprocessor, "jsonl": JSONLDocPreprocessor, "pubtator": PubTatorDocPreprocessor}
+
+
+@pytest.mark.parametrize("kind", sorted(READERS))
+@pytest.mark.parametrize("line_end", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("bad_line", [1, 4, 1501, 3000])
+def test_reader_names_the_exact_line_of_an_undecodable_byte(
+    tmp_path: Path, kind: str, line_end: str, bad_line: int
+) -> None:
+    lines = [line.encode("utf-8") for line in corpus_lines(kind, 3000)]  # ~150 KB: several read chunks
+    middle = len(lines[bad_line - 1]) // 2
+    lines[bad_line - 1] = lines[bad_line - 1][:middle] + b"\xff" + lines[bad_line - 1][middle:]
+    path = tmp_path / "input.txt"
+    path.write_bytes(line_end.encode().join(lines) + line_end.encode())
+    with pytest.raises(ParseError) as info:
+        list(READERS[kind](path).records())
+    assert (info.value.path, info.value.line) == (str(path), bad_line)
+    assert "cannot decode b'\\xff' as utf-8" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "encoding", "line"),
+    [
+        (b"a\t" + b"x" * 200_000 + b"\nb\tfine\nc\tbad \xe9 byte\n", "utf-8", 3),  # after a line longer than a chunk
+        (b"a\tb\r\nc\td\xc3", "utf-8", 2),  # a truncated character at the end of the file
+        (b"a\tb\r\r\nc\td\xc3(\n", "utf-8", 3),  # a lone \r ends a line, \r\n ends one
+        (("a\tb\n" * 1500 + "c\td").encode("utf-16-le") + b"\x00\xdc" + "e\n".encode("utf-16-le"), "utf-16-le", 1501),
+    ],
+)
+def test_reader_undecodable_line_in_long_lines_other_line_ends_and_encodings(
+    tmp_path: Path, content: bytes, encoding: str, line: int
+) -> None:
+    path = tmp_path / "input.tsv"
+    path.write_bytes(content)
+    with pytest.raises(ParseError) as info:
+        list(TSVDocPreprocessor(path, encoding=encoding).records())
+    assert info.value.line == line
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "gb18030"])
+def test_reader_splits_lines_as_text_mode_does(tmp_path: Path, encoding: str) -> None:
+    """Line ends \\n, \\r\\n and a lone \\r, other Unicode breaks kept, multi-byte characters across read chunks."""
+    pieces = ["d1\tcafé\u2028x\x0by", "d2\t€ 𝄞 " * 20_000, "", "d3\t\x1cz", "d4\tlast"]
+    text = "\r\n".join(pieces[:2]) + "\r" + pieces[2] + "\n" + "\r\r\n".join(pieces[3:])
+    path = tmp_path / "input.tsv"
+    path.write_bytes(text.encode(encoding))
+    with open(path, encoding=encoding, newline="") as f:  # the reading the reader replaced
+        expected = [line.rstrip("\r\n") for line in f if line.rstrip("\r\n")]
+    records = list(TSVDocPreprocessor(path, encoding=encoding).records())
+    assert [f"{r.name}\t{r.text}" for r in records] == expected
+    assert [r.name for r in records] == ["d1", "d2", "d3", "d4"]
