@@ -7,14 +7,19 @@ spans longest first (as :class:`~snorkel_ie.candidates.ngrams.Ngrams` yields the
 
 A matcher given child matchers passes a span only when it and every child pass
 (``DictionaryMatch(RegexMatchSpan(...), d=...)``); the combinators :class:`Union`,
-:class:`Intersect`, :class:`Inverse` and :class:`Concat` compose them explicitly.
-Constructors validate their arguments, so a typo fails at once, not halfway through a
-corpus.
+:class:`Intersect`, :class:`Inverse`, :class:`Concat` and :class:`SlotFillMatch` compose
+them explicitly. Constructors validate their arguments, so a typo fails at once, not
+halfway through a corpus. Every option of Snorkel 0.7's matchers is accepted; the few
+that cannot mean anything for a matcher (``sep`` where tokens are tested one at a time,
+``ignore_case``/``attrib`` of :class:`LambdaFunctionMatcher`) give a warning instead of
+being dropped in silence.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -37,6 +42,7 @@ __all__ = [
     "PersonMatcher",
     "RegexMatchEach",
     "RegexMatchSpan",
+    "SlotFillMatch",
     "Union",
 ]
 
@@ -88,6 +94,14 @@ class Matcher:
     def __repr__(self) -> str:
         inner = ", ".join(repr(c) for c in self.children)
         return f"{type(self).__name__}({inner})"
+
+
+def _warn_no_effect(message: str) -> None:
+    """Warn, pointing at the first caller outside this module (the user's constructor call)."""
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, UserWarning, stacklevel=level)
 
 
 def _check_attrib(owner: str, attrib: str) -> str:
@@ -171,13 +185,39 @@ class LambdaFunctionMatcher(Matcher):
 
     With ``parallelism > 1`` the function travels to worker processes: make it a
     module-level function, not a lambda.
+
+    Parameters
+    ----------
+    func
+        Called with each span.
+    ignore_case, attrib
+        Accepted for Snorkel 0.7 notebooks, which could pass them, but ``func`` receives
+        the span itself, so they cannot change what it sees: passing either gives a
+        warning. Read ``span.get_attrib_span(attrib).lower()`` inside ``func`` instead.
+        Kept as attributes (defaults ``True`` and ``'words'``, as 0.7).
     """
 
-    def __init__(self, *children: Matcher, func: Callable[[SpanMixin], Any], longest_match_only: bool = True):
+    def __init__(
+        self,
+        *children: Matcher,
+        func: Callable[[SpanMixin], Any],
+        ignore_case: bool | None = None,
+        attrib: str | None = None,
+        longest_match_only: bool = True,
+    ):
         super().__init__(*children, longest_match_only=longest_match_only)
         if not callable(func):
             raise CandidateError(f"LambdaFunctionMatcher: func must be callable; got {func!r}")
         self.func = func
+        self.ignore_case = True if ignore_case is None else bool(ignore_case)
+        self.attrib = "words" if attrib is None else _check_attrib("LambdaFunctionMatcher", attrib)
+        given = [name for name, value in (("ignore_case", ignore_case), ("attrib", attrib)) if value is not None]
+        if given:
+            _warn_no_effect(
+                f"LambdaFunctionMatcher: {' and '.join(given)} {'has' if len(given) == 1 else 'have'} no effect: "
+                "func receives the span itself; "
+                "apply the attribute or the case folding inside func"
+            )
 
     def _f(self, span: SpanMixin) -> bool:
         return bool(self.func(span))
@@ -187,19 +227,25 @@ class LambdaFunctionMatcher(Matcher):
 
 
 class _RegexMatch(Matcher):
+    _joins_tokens = True  # whether ``sep`` (the string between joined attrib tokens) is used
+
     def __init__(
         self,
         *children: Matcher,
         rgx: str,
         ignore_case: bool = True,
         attrib: str = "words",
-        sep: str = " ",
+        sep: str | None = None,
         search: bool = False,
         full_match: bool = True,
         longest_match_only: bool = True,
     ):
         super().__init__(*children, longest_match_only=longest_match_only)
         name = type(self).__name__
+        if sep is not None and not isinstance(sep, str):
+            raise CandidateError(f"{name}: sep must be a string; got {sep!r}")
+        if sep is not None and not self._joins_tokens:
+            _warn_no_effect(f"{name}: sep has no effect: each token is matched on its own, tokens are never joined")
         if not isinstance(rgx, str):
             raise CandidateError(f"{name}: rgx must be a regular expression string; got {rgx!r}")
         try:
@@ -209,7 +255,7 @@ class _RegexMatch(Matcher):
         self.rgx = rgx
         self.ignore_case = bool(ignore_case)
         self.attrib = _check_attrib(name, attrib)
-        self.sep = sep
+        self.sep = " " if sep is None else sep
         self.search = bool(search)
         self.full_match = bool(full_match)
         self._test = self.r.search if search else (self.r.fullmatch if full_match else self.r.match)
@@ -230,7 +276,12 @@ class RegexMatchSpan(_RegexMatch):
 
 
 class RegexMatchEach(_RegexMatch):
-    """Spans whose every ``attrib`` token matches ``rgx``."""
+    """Spans whose every ``attrib`` token matches ``rgx``.
+
+    ``sep`` is accepted (Snorkel 0.7 took it) but warns: tokens are tested one at a time.
+    """
+
+    _joins_tokens = False
 
     def _f(self, span: SpanMixin) -> bool:
         tokens = span.get_attrib_tokens(self.attrib)
@@ -247,32 +298,76 @@ class NERTagMatcher(RegexMatchEach):
     Tags may be plain (``PERSON``) or BIO/BILOU-prefixed (``B-PERSON``, ``I-PER``). With
     prefixed tags the span must also respect entity boundaries: it starts an entity and
     is not followed by a continuation of it, so two adjacent people stay two spans.
+
+    Parameters
+    ----------
+    labels
+        Tag names to accept; the subclasses' own by default.
+    rgx
+        Instead of ``labels``: a regular expression that every tag, without its BIO
+        prefix, must match in full (``PersonMatcher(rgx='PERSON|NORP')``). Snorkel 0.7
+        took this option and overwrote it; here it replaces the labels.
+    attrib
+        The token attribute that holds the tags (``'ner_tags'``; e.g. ``'entity_types'``).
+    ignore_case
+        Compare tags case-insensitively (default ``True``, as 0.7), BIO prefixes included.
+    sep
+        Accepted as in 0.7's ``RegexMatchEach``; warns, since tags are tested one at a time.
     """
 
     labels: tuple[str, ...] = ()
 
-    def __init__(self, *children: Matcher, labels: Iterable[str] | None = None, longest_match_only: bool = True):
-        labels = tuple(labels) if labels is not None else type(self).labels
-        if not labels or not all(isinstance(x, str) and re.fullmatch(r"[A-Za-z_]+", x) for x in labels):
-            raise CandidateError(f"{type(self).__name__}: labels must be NER tag names like 'PERSON'; got {labels!r}")
-        self.labels = labels
-        rgx = r"(?:[BILUES]-)?(?:" + "|".join(labels) + ")"
+    def __init__(
+        self,
+        *children: Matcher,
+        labels: Iterable[str] | None = None,
+        rgx: str | None = None,
+        attrib: str = "ner_tags",
+        ignore_case: bool = True,
+        sep: str | None = None,
+        longest_match_only: bool = True,
+    ):
+        name = type(self).__name__
+        if rgx is not None:
+            if labels is not None:
+                raise CandidateError(f"{name}: pass labels or rgx, not both; got labels={labels!r}, rgx={rgx!r}")
+            if not isinstance(rgx, str) or not rgx:
+                raise CandidateError(f"{name}: rgx must be a non-empty regular expression string; got {rgx!r}")
+            self.labels = ()
+            tags = rgx
+        else:
+            labels = tuple(labels) if labels is not None else type(self).labels
+            if not labels or not all(isinstance(x, str) and re.fullmatch(r"[A-Za-z_]+", x) for x in labels):
+                raise CandidateError(f"{name}: labels must be NER tag names like 'PERSON'; got {labels!r}")
+            self.labels = labels
+            tags = "|".join(labels)
         super().__init__(
-            *children, rgx=rgx, attrib="ner_tags", ignore_case=False, longest_match_only=longest_match_only
+            *children,
+            rgx=r"(?:[BILUES]-)?(?:" + tags + ")",
+            attrib=attrib,
+            ignore_case=ignore_case,
+            sep=sep,
+            longest_match_only=longest_match_only,
         )
+        self.tag_rgx = rgx
+
+    def _prefix(self, tag: Any) -> str:
+        prefix = str(tag or "")[:2]
+        return prefix.upper() if self.ignore_case else prefix
 
     def _f(self, span: SpanMixin) -> bool:
         if not super()._f(span):
             return False
-        tags = span.get_attrib_tokens("ner_tags")
-        if tags[0].startswith(_BIO_INSIDE) or any(t.startswith(_BIO_BEGIN) for t in tags[1:]):
+        tags = span.get_attrib_tokens(self.attrib)
+        if self._prefix(tags[0]) in _BIO_INSIDE or any(self._prefix(t) in _BIO_BEGIN for t in tags[1:]):
             return False
         after = span.get_word_end() + 1
-        sentence_tags = span.sentence.ner_tags
-        return not (after < len(sentence_tags) and str(sentence_tags[after] or "").startswith(_BIO_INSIDE))
+        sentence_tags = getattr(span.sentence, self.attrib)
+        return not (after < len(sentence_tags) and self._prefix(sentence_tags[after]) in _BIO_INSIDE)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(labels={self.labels!r})"
+        what = f"rgx={self.tag_rgx!r}" if self.tag_rgx is not None else f"labels={self.labels!r}"
+        return f"{type(self).__name__}({what}, attrib={self.attrib!r})"
 
 
 class PersonMatcher(NERTagMatcher):
@@ -402,3 +497,86 @@ class Concat(_Combinator):
             if self.permutations and right.f(a) and left.f(b):
                 return True
         return False
+
+
+class SlotFillMatch(Matcher):
+    """Spans that fill a pattern of slots, such as ``"{0} and {1}"``, each slot passing its matcher.
+
+    The whole span (its text, or its ``attrib`` tokens joined by spaces) must match the
+    pattern; each slot ``{i}`` stands for one or more characters and the part of the span
+    it covers must pass child ``i``. As in Snorkel 0.7 the text between slots is a regular
+    expression fragment (``"{0}\\s*,\\s*{1}"`` works; escape ``(``, ``.`` and the like to match
+    them literally), slots are greedy, and only the first way ``re`` finds to fill them is
+    tested.
+
+    Parameters
+    ----------
+    *children
+        One matcher per slot number: ``{0}`` is tested with the first child, ``{1}``
+        with the second. A slot may appear more than once in the pattern.
+    pattern
+        Slots ``{0}``, ``{1}``, ... with non-empty text between any two of them.
+    attrib
+        Token attribute to match against; ``'words'`` (default) matches the span's exact
+        text, and a slot may then cover part of a token. With another attribute a slot
+        must cover whole tokens.
+
+    Examples
+    --------
+    >>> couple = SlotFillMatch(PersonMatcher(), PersonMatcher(), pattern="{0} and {1}")  # doctest: +SKIP
+    """
+
+    def __init__(self, *children: Matcher, pattern: str, attrib: str = "words", longest_match_only: bool = True):
+        super().__init__(*children, longest_match_only=longest_match_only)
+        if not isinstance(pattern, str):
+            raise CandidateError(f"SlotFillMatch: pattern must be a string such as '{{0}} and {{1}}'; got {pattern!r}")
+        parts = re.split(r"\{(\d+)\}", pattern)
+        texts, self.slots = parts[::2], tuple(int(p) for p in parts[1::2])
+        if not self.slots:
+            raise CandidateError(f"SlotFillMatch: pattern {pattern!r} has no slot; mark them {{0}}, {{1}}, ...")
+        if any(not t for t in texts[1:-1]):
+            raise CandidateError(f"SlotFillMatch: pattern {pattern!r} has two adjacent slots; put text between them")
+        if set(self.slots) != set(range(len(children))):
+            raise CandidateError(
+                f"SlotFillMatch: pattern {pattern!r} has slots {sorted(set(self.slots))} but {len(children)} child "
+                f"matcher(s); slot {{i}} is tested by child i, so give one child per slot number 0..n-1"
+            )
+        regex = texts[0] + "".join(f"(?P<_slot{k}>.+)" + text for k, text in enumerate(texts[1:]))
+        try:
+            self.r = re.compile(regex)
+        except re.error as err:
+            raise CandidateError(
+                f"SlotFillMatch: pattern {pattern!r} is not a valid regular expression: {err}"
+            ) from err
+        self.pattern = pattern
+        self.attrib = _check_attrib("SlotFillMatch", attrib)
+
+    def f(self, span: SpanMixin) -> bool:
+        m = self.r.fullmatch(span.get_attrib_span(self.attrib))
+        if m is None:
+            return False
+        for k, slot in enumerate(self.slots):
+            part = self._slot_span(span, *m.span(f"_slot{k}"))
+            if part is None or not self.children[slot].f(part):
+                return False
+        return True
+
+    def _slot_span(self, span: SpanMixin, a: int, b: int) -> TemporarySpan | None:
+        """The sub-span of ``span`` at ``[a, b)`` of its matched string; None if that splits a token of ``attrib``."""
+        if self.attrib == "words":
+            return TemporarySpan(span.sentence, span.char_start + a, span.char_start + b)
+        first = last = None
+        pos = 0
+        for i, token in enumerate(span.get_attrib_tokens(self.attrib)):
+            end = pos + len(str(token))
+            first = i if pos == a else first
+            last = i if end == b else last
+            pos = end + 1
+        if first is None or last is None:
+            return None
+        w0 = span.get_word_start()
+        return _sub_span(span, w0 + first, w0 + last)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(c) for c in self.children)
+        return f"SlotFillMatch({inner}, pattern={self.pattern!r})"

@@ -31,7 +31,7 @@ class Ngrams(CandidateSpace):
     Parameters
     ----------
     n_max
-        Longest n-gram, in tokens.
+        Longest n-gram, in tokens (positional or keyword, as in Snorkel 0.7: ``Ngrams(7)``).
     split_tokens
         Strings that split a single token into pieces ("cocaine-induced" ->
         "cocaine", "induced"). Every contiguous run of pieces is yielded right after
@@ -44,7 +44,8 @@ class Ngrams(CandidateSpace):
     ['Aspirin causes', 'causes bleeding', 'Aspirin', 'causes', 'bleeding']
     """
 
-    def __init__(self, *, n_max: int = 5, split_tokens: Sequence[str] | None = ("-", "/")):
+    def __init__(self, n_max: int = 5, split_tokens: Sequence[str] | None = ("-", "/")):
+        # Positional, unlike most options here: Snorkel 0.7 notebooks write ``Ngrams(7)``.
         if isinstance(n_max, bool) or not isinstance(n_max, int) or n_max < 1:
             raise CandidateError(f"Ngrams: n_max must be a positive integer; got {n_max!r}")
         split_tokens = tuple(split_tokens or ())

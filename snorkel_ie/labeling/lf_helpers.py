@@ -11,6 +11,7 @@ Examples
 ...     return 1 if "husband" in get_left_tokens(c[0], window=2) else 0
 >>> def LF_between_married(c):
 ...     return 1 if "married" in get_between_tokens(c) else 0
+>>> tp, fp, tn, fn = test_LF(session, LF_between_married, split=1)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -18,14 +19,21 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 
 from snorkel_ie.db.models import Candidate, CandidateSpan, Sentence, Span, SpanMixin
+from snorkel_ie.errors import ConfigurationError
+from snorkel_ie.labeling._apply import apply_lfs
+from snorkel_ie.labeling.gold import load_gold_labels
+from snorkel_ie.labeling.matrix import candidate_type_of
+from snorkel_ie.learning.utils import BinaryScores, print_binary_report
 
 __all__ = [
+    "LFErrorBuckets",
     "contains_token",
     "get_between_tokens",
     "get_doc_candidate_spans",
@@ -35,6 +43,7 @@ __all__ = [
     "get_sent_candidate_spans",
     "get_tagged_text",
     "get_text_between",
+    "get_text_splits",
     "is_inverted",
     "rule_regex_search_before_A",
     "rule_regex_search_before_B",
@@ -43,6 +52,7 @@ __all__ = [
     "rule_regex_search_tagged_text",
     "rule_text_btw",
     "rule_text_in_span",
+    "test_LF",
     "tokens_to_ngrams",
 ]
 
@@ -117,15 +127,52 @@ def contains_token(c: Any, tok: str, attrib: str = "words", case_sensitive: bool
     return f(tok) in {f(t) for span in _spans(c) for t in span.get_attrib_tokens(attrib)}
 
 
+def get_text_splits(c: Any) -> list[str]:
+    """The sentence text cut around the arguments: ``[text, "{{A}}", text, "{{B}}", ..., text]``.
+
+    Argument ``i`` of the candidate is tagged with the ``i``-th capital letter; the tags
+    are placed in sentence order, so the chunks alternate between sentence text (before
+    the first argument, between two arguments, after the last) and tags: ``2k + 1``
+    chunks for ``k`` arguments. Joined, they give :func:`get_tagged_text`.
+
+    Raises
+    ------
+    ValueError
+        When ``c`` has no argument or its arguments are not spans of one sentence.
+
+    Examples
+    --------
+    >>> get_text_splits(c)  # doctest: +SKIP
+    ['', '{{A}}', ' then married ', '{{B}}', ', a delivery driver.']
+    """
+    spans = _spans(c)
+    if not spans:
+        raise ValueError("get_text_splits needs a candidate with at least one argument")
+    for i, s in enumerate(spans):
+        if not all(hasattr(s, a) for a in ("sentence", "char_start", "char_end")):
+            raise ValueError(f"argument {i} is a {type(s).__name__}, not a span: only span arguments can be split")
+    sentence = spans[0].sentence
+    for i, s in enumerate(spans[1:], start=1):
+        if s.sentence is not sentence and (s.sentence.id is None or s.sentence.id != sentence.id):
+            raise ValueError(
+                f"argument {i} is in another sentence than argument 0; the text can only be split within one"
+            )
+    text = sentence.text
+    order = sorted(range(len(spans)), key=lambda i: (spans[i].char_start, spans[i].char_end, i))
+    chunks = [text[: spans[order[0]].char_start]]
+    end = None
+    for i in order:
+        if end is not None:
+            chunks.append(text[end : spans[i].char_start])
+        chunks.append("{{" + string.ascii_uppercase[i] + "}}")
+        end = spans[i].char_end
+    chunks.append(text[end:])
+    return chunks
+
+
 def get_tagged_text(c: Any) -> str:
     """The sentence text with argument i replaced by ``{{A}}``, ``{{B}}``, ... (in argument order)."""
-    spans = _spans(c)
-    text = spans[0].sentence.text
-    order = sorted(range(len(spans)), key=lambda i: spans[i].char_start, reverse=True)
-    for i in order:
-        s = spans[i]
-        text = text[: s.char_start] + "{{" + string.ascii_uppercase[i] + "}}" + text[s.char_end :]
-    return text
+    return "".join(get_text_splits(c))
 
 
 def is_inverted(c: Any) -> bool:
@@ -161,8 +208,23 @@ def get_doc_candidate_spans(c: Candidate) -> list[Span]:
     return _candidate_spans(c, Span.sentence_id.in_(doc_sentences))
 
 
-def get_matches(lf: Callable[[Any], Any], candidates: Iterable[Any], match_values: Sequence[Any] = (1, -1)) -> list:
-    """The candidates on which ``lf`` returns one of ``match_values``; prints how many."""
+def get_matches(
+    lf: Callable[[Any], Any],
+    candidates: Iterable[Any] | None = None,
+    match_values: Sequence[Any] = (1, -1),
+    *,
+    candidate_set: Iterable[Any] | None = None,
+) -> list:
+    """The candidates on which ``lf`` returns one of ``match_values``; prints how many.
+
+    ``candidate_set`` is Snorkel 0.7's name of ``candidates``: pass one or the other.
+    """
+    if candidate_set is not None:
+        if candidates is not None:
+            raise TypeError("get_matches: pass candidates or candidate_set (its Snorkel 0.7 name), not both")
+        candidates = candidate_set
+    if candidates is None:
+        raise TypeError("get_matches: missing the candidates to apply the LF to (candidates=... or candidate_set=...)")
     matches = [c for c in candidates if lf(c) in match_values]
     print(f"{len(matches)} matches")
     return matches
@@ -205,3 +267,105 @@ def rule_regex_search_before_A(c: Any, pattern: str, sign: int) -> int:
 def rule_regex_search_before_B(c: Any, pattern: str, sign: int) -> int:
     """``sign`` when ``pattern`` directly precedes ``{{B}}`` and A comes later, else 0."""
     return _search(c, pattern + r"{{B}}.*{{A}}", sign)
+
+
+class LFErrorBuckets(NamedTuple):
+    """The candidates of each confusion cell, as :func:`test_LF` returns them (unpacks like 0.7's tuple)."""
+
+    tp: set
+    fp: set
+    tn: set
+    fn: set
+
+
+def _split_candidates(session: Session, split: int | None, ctype: str | None) -> list[Candidate]:
+    q = select(Candidate)
+    if split is not None:
+        q = q.where(Candidate.split == split)
+    if ctype is not None:
+        q = q.where(Candidate.type == ctype)
+    return list(session.scalars(q.order_by(Candidate.id)))
+
+
+def test_LF(
+    session: Session,
+    lf: Callable[[Any], Any],
+    split: int | None = 1,
+    annotator_name: str = "gold",
+    *,
+    candidate_class: Any = None,
+) -> LFErrorBuckets:
+    """Score one labeling function against the gold labels of a split (Snorkel 0.7's ``test_LF``).
+
+    The LF runs on every candidate of ``split``. Where it votes (``1`` or ``-1``) the vote
+    is compared with the gold label of ``annotator_name``; an abstention (``0``, ``None``
+    or ``False``) is not a prediction, so the candidate lands in no bucket, and neither
+    does a candidate without gold. Prints the LF's coverage of the split and a
+    precision / recall / F1 block.
+
+    Parameters
+    ----------
+    session
+        An open session.
+    lf
+        A binary labeling function (returns ``1``, ``-1``, or ``0``/``None`` to abstain).
+    split
+        The candidates' split; None for every split.
+    annotator_name
+        Whose gold labels to compare with (see :func:`~snorkel_ie.labeling.save_gold_labels`).
+    candidate_class
+        Only candidates of this class (or type name); by default every candidate of the
+        split, as in 0.7.
+
+    Returns
+    -------
+    LFErrorBuckets
+        ``(tp, fp, tn, fn)``: sets of candidates, e.g. ``tp, fp, tn, fn = test_LF(session, LF_x)``.
+
+    Raises
+    ------
+    LabelingError
+        When the LF raises or returns anything but ``-1``, ``0``, ``1``, a bool or None;
+        the message names the candidate.
+    ConfigurationError
+        When the gold labels are not binary.
+    """
+    name = getattr(lf, "__name__", None) or repr(lf)
+    cands = _split_candidates(session, split, candidate_type_of(candidate_class))
+    positions, values, _ = apply_lfs(cands, [(name, lf)], 2, True)
+    pred = np.zeros(len(cands), dtype=np.int64)
+    pred[positions[0]] = values[0]
+    gold_matrix = load_gold_labels(session, annotator_name, split, candidate_class=candidate_class)
+    column = np.asarray(gold_matrix.toarray()).ravel()
+    gold = column[[gold_matrix.get_row_index(c.id) for c in cands]] if cands else np.zeros(0, dtype=np.int64)
+    odd = np.flatnonzero(~np.isin(gold, (-1, 0, 1)))
+    if len(odd):
+        i = int(odd[0])
+        raise ConfigurationError(
+            f"test_LF scores binary labels, but annotator {annotator_name!r} gives candidate {cands[i].id} "
+            f"the gold label {int(gold[i])}; expected -1, 1 (or 0 for unknown)"
+        )
+    buckets = LFErrorBuckets(
+        tp={c for c, p, y in zip(cands, pred, gold, strict=True) if p == 1 and y == 1},
+        fp={c for c, p, y in zip(cands, pred, gold, strict=True) if p == 1 and y == -1},
+        tn={c for c, p, y in zip(cands, pred, gold, strict=True) if p == -1 and y == -1},
+        fn={c for c, p, y in zip(cands, pred, gold, strict=True) if p == -1 and y == 1},
+    )
+    _print_lf_report(name, split, annotator_name, pred, gold, buckets)
+    return buckets
+
+
+test_LF.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test: keep pytest from collecting it
+
+
+def _print_lf_report(
+    name: str, split: int | None, annotator_name: str, pred: np.ndarray, gold: np.ndarray, b: LFErrorBuckets
+) -> None:
+    where = "all splits" if split is None else f"split {split}"
+    n, labeled = len(pred), int(np.count_nonzero(pred))
+    coverage = labeled / n if n else 0.0
+    scored = len(b.tp) + len(b.fp) + len(b.tn) + len(b.fn)
+    print(f"LF {name} on {where}: labeled {labeled} of {n} candidates (coverage {coverage:.1%}), {scored} with gold")
+    if not np.any(gold != 0):
+        print(f"No gold labels from annotator {annotator_name!r} on {where}: nothing to score.")
+    print_binary_report(BinaryScores(len(b.tp), len(b.fp), len(b.tn), len(b.fn)), title=f"Scores of {name}")
