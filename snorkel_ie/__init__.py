@@ -28,6 +28,7 @@ _EXPORTS = {
     "PretaggedCandidateExtractor": "snorkel_ie.candidates",
     "RegexMatchEach": "snorkel_ie.candidates",
     "RegexMatchSpan": "snorkel_ie.candidates",
+    "SlotFillMatch": "snorkel_ie.candidates",
     "Union": "snorkel_ie.candidates",
     "make_engine": "snorkel_ie.db.engine",
     "Candidate": "snorkel_ie.db.models",

@@ -1,5 +1,6 @@
 """Candidate extraction: candidate spaces, matchers and extractors."""
 
+from snorkel_ie.candidates.combinators import Concat, Intersect, Inverse, SlotFillMatch, Union
 from snorkel_ie.candidates.extractor import (
     CandidateExtractor,
     ExtractionSummary,
@@ -7,11 +8,8 @@ from snorkel_ie.candidates.extractor import (
     pair_arguments,
 )
 from snorkel_ie.candidates.matchers import (
-    Concat,
     DateMatcher,
     DictionaryMatch,
-    Intersect,
-    Inverse,
     LambdaFunctionMatcher,
     LocationMatcher,
     Matcher,
@@ -22,7 +20,6 @@ from snorkel_ie.candidates.matchers import (
     PersonMatcher,
     RegexMatchEach,
     RegexMatchSpan,
-    Union,
 )
 from snorkel_ie.candidates.ngrams import CandidateSpace, Ngrams
 
@@ -47,6 +44,7 @@ __all__ = [
     "PretaggedCandidateExtractor",
     "RegexMatchEach",
     "RegexMatchSpan",
+    "SlotFillMatch",
     "Union",
     "pair_arguments",
 ]
