@@ -184,15 +184,16 @@ class CorpusParser:
     def apply(
         self,
         preprocessor: DocPreprocessor,
-        *,
-        parallelism: int = 1,
         clear: bool = False,
+        parallelism: int | None = 1,
         progress: bool = True,
+        count: int | None = None,
+        *,
         batch_size: int = 100,
         session: Any = None,
         db: str | URL | Engine | None = None,
-        count: int | None = None,
         client: Any = None,
+        progress_bar: bool | None = None,
     ) -> ParseSummary:
         """Parse every document of ``preprocessor`` that is not stored yet, and store it.
 
@@ -200,13 +201,15 @@ class CorpusParser:
         ----------
         preprocessor
             The reader.
-        parallelism
-            Worker processes that parse (and, on PostgreSQL, write).
         clear
             Delete every stored document first (with its sentences, spans, candidates
-            and annotations).
-        progress
-            Show a tqdm progress bar (documents/s).
+            and annotations). Snorkel 0.7 cleared by default; here a re-run resumes
+            instead, skipping the documents already stored.
+        parallelism
+            Worker processes that parse (and, on PostgreSQL, write); ``None`` means 1.
+        progress, progress_bar
+            Show a tqdm progress bar (documents/s); ``progress_bar`` is 0.7's name and
+            wins when given.
         batch_size
             Documents per batch; each batch is one transaction.
         session, db
@@ -232,6 +235,8 @@ class CorpusParser:
         ConfigurationError
             ``client`` with a SQLite database.
         """
+        parallelism = 1 if parallelism is None else parallelism
+        progress = progress if progress_bar is None else progress_bar
         if parallelism < 1 or batch_size < 1:
             raise ConfigurationError(f"parallelism and batch_size must be >= 1; got {parallelism}, {batch_size}")
         engine = _resolve_engine(session, db)

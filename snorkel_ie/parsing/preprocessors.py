@@ -66,7 +66,7 @@ class DocPreprocessor:
     encoding
         Text encoding of the files.
     max_docs
-        Stop after this many documents (``None``: all).
+        Stop after this many documents (``None``, or 0.7's ``float('inf')``: all).
 
     Examples
     --------
@@ -76,12 +76,15 @@ class DocPreprocessor:
 
     suffixes: tuple[str, ...] = ()
 
-    def __init__(self, path: str | Path, *, encoding: str = "utf-8", max_docs: int | None = None):
+    def __init__(self, path: str | Path, encoding: str = "utf-8", max_docs: int | float | None = None):
         self.path = Path(path)
         if not self.path.exists():
             raise ConfigurationError(f"{self.path}: no such file or folder")
-        if max_docs is not None and max_docs < 0:
-            raise ConfigurationError(f"max_docs must be >= 0 or None; got {max_docs}")
+        if max_docs == float("inf"):  # Snorkel 0.7's "no limit"
+            max_docs = None
+        if max_docs is not None and (max_docs < 0 or max_docs != int(max_docs)):
+            raise ConfigurationError(f"max_docs must be a whole number >= 0 or None; got {max_docs}")
+        max_docs = None if max_docs is None else int(max_docs)
         self.encoding = encoding
         self.max_docs = max_docs
 
