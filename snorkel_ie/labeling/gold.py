@@ -3,6 +3,8 @@
 Gold rows live in the ``gold_label`` table under a key ``('gold', annotator_name)``.
 :func:`load_gold_labels` returns a one-column :class:`AnnotationMatrix` whose rows are the
 split's candidates sorted by id, exactly the rows of ``load_matrix`` for the same split.
+It takes Snorkel 0.7's loading options too: ``cids_query``, ``zero_one``,
+``load_as_array`` and ``key_group`` (only 0: keys have no group here).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from snorkel_ie.db.engine import WRITE_LOCK
 from snorkel_ie.db.models import Candidate, CandidateSpan, Document, Sentence, Span
 from snorkel_ie.errors import ConfigurationError, ParseError
 from snorkel_ie.labeling import _rows
+from snorkel_ie.labeling.annotator import check_key_group, finish_matrix, query_candidate_ids
 from snorkel_ie.labeling.matrix import AnnotationMatrix, candidate_type_of, load_matrix
 
 __all__ = [
@@ -32,10 +35,49 @@ __all__ = [
 
 
 def load_gold_labels(
-    session: Session, annotator_name: str = "gold", split: int | None = 1, *, candidate_class: Any = None
-) -> AnnotationMatrix:
-    """Gold labels of ``split`` as an ``(n, 1)`` matrix aligned with ``load_matrix`` (0 = no gold)."""
-    return load_matrix(session, "gold", split, candidate_class=candidate_class, key_names=[annotator_name])
+    session: Session,
+    annotator_name: str = "gold",
+    split: int | None = 1,
+    *,
+    candidate_class: Any = None,
+    key_group: int = 0,
+    cids_query: Any = None,
+    zero_one: bool = False,
+    load_as_array: bool = False,
+) -> AnnotationMatrix | np.ndarray:
+    """Gold labels of ``split`` as an ``(n, 1)`` matrix aligned with ``load_matrix`` (0 = no gold).
+
+    Parameters
+    ----------
+    session
+        An open session.
+    annotator_name
+        Whose gold labels (the name given to :func:`save_gold_labels`).
+    split
+        The candidates' split (rows: its candidates by id); ignored with ``cids_query``.
+    candidate_class
+        Restrict the rows to one candidate class.
+    key_group
+        Snorkel 0.7's key group; keys have no group here, so only 0 is accepted.
+    cids_query
+        Rows are these candidates (a query of ids, or candidates/ids), sorted by id,
+        whatever their split.
+    zero_one
+        Map the labels to {0, 1}: 1 stays, everything else (-1, classes 2..k) becomes 0.
+    load_as_array
+        Return ``np.squeeze`` of the dense array: an ``(n,)`` vector.
+    """
+    check_key_group(key_group)
+    ids = None if cids_query is None else query_candidate_ids(session, cids_query)
+    matrix = load_matrix(
+        session,
+        "gold",
+        split if ids is None else None,
+        candidate_class=candidate_class,
+        key_names=[annotator_name],
+        candidate_ids=ids,
+    )
+    return finish_matrix(matrix, zero_one=zero_one, load_as_array=load_as_array)
 
 
 def save_gold_labels(

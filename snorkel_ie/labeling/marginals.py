@@ -3,6 +3,9 @@
 A binary model stores ``P(y = +1)`` as one row ``value=1`` per candidate; a categorical
 model (k classes) stores one row per class ``value=1..k``. ``training=True`` marks
 training labels (from the generative model), ``False`` a model's predictions.
+
+The signatures are Snorkel 0.7's: ``save_marginals(session, X, marginals, training)`` and
+``load_marginals(session, X, split, cids_query, training)``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from sqlalchemy.orm import Session
 from snorkel_ie.db.engine import WRITE_LOCK
 from snorkel_ie.errors import ConfigurationError
 from snorkel_ie.labeling import _rows
+from snorkel_ie.labeling.annotator import query_candidate_ids
 from snorkel_ie.labeling.matrix import candidate_type_of
 
 __all__ = ["load_marginals", "save_marginals"]
@@ -28,7 +32,7 @@ def _candidate_ids(X: Any) -> np.ndarray:
     return np.asarray([int(getattr(c, "id", c)) for c in X], dtype=np.int64)
 
 
-def save_marginals(session: Session, X: Any, marginals: Sequence[float] | np.ndarray, *, training: bool = True) -> int:
+def save_marginals(session: Session, X: Any, marginals: Sequence[float] | np.ndarray, training: bool = True) -> int:
     """Write ``marginals`` for the candidates of ``X``, replacing their previous marginals.
 
     Parameters
@@ -97,8 +101,9 @@ def load_marginals(
     session: Session,
     X: Any = None,
     split: int | None = 0,
-    *,
+    cids_query: Any = None,
     training: bool = True,
+    *,
     candidate_class: Any = None,
     cardinality: int | None = None,
 ) -> np.ndarray:
@@ -107,11 +112,35 @@ def load_marginals(
     Returns ``(n,)`` for binary marginals and ``(n, k)`` for categorical ones (k from
     ``cardinality``, the candidate class, or the largest stored value). Candidates with no
     stored marginal get NaN.
+
+    Parameters
+    ----------
+    session
+        An open session.
+    X
+        An :class:`~snorkel_ie.labeling.AnnotationMatrix` or a sequence of candidates or
+        ids: the rows, in its order. Default: the candidates of ``split`` (or of
+        ``cids_query``) by id.
+    split
+        The candidates' split, when neither ``X`` nor ``cids_query`` is given.
+    cids_query
+        Only the marginals of these candidates (a query of ids, or candidates/ids): the
+        rows when ``X`` is None; with ``X``, its rows outside the query get NaN.
+    training
+        Training marginals (True) or predictions (False).
+    candidate_class
+        Restrict the split's rows to one candidate class; gives k for categorical ones.
+    cardinality
+        The number of classes, when neither the class nor the stored values tell.
     """
     conn = session.connection()
     ctype = candidate_type_of(candidate_class)
+    wanted = None if cids_query is None else query_candidate_ids(session, cids_query)
     if X is not None:
         ids = _candidate_ids(X)
+        where, params = "1 = 1", []
+    elif wanted is not None:
+        ids = wanted
         where, params = "1 = 1", []
     else:
         ids = _rows.candidate_ids(conn, split=split, candidate_type=ctype)
@@ -122,6 +151,9 @@ def load_marginals(
         f"WHERE m.training = {p} AND {where}"
     )
     cids, vals, probs = _rows.fetch_columns(conn, query, [bool(training), *params], ["i4", "i4", "f8"])
+    if wanted is not None:
+        keep = np.isin(cids, wanted)
+        cids, vals, probs = cids[keep], vals[keep], probs[keep]
     order = np.argsort(ids, kind="stable")
     pos = np.searchsorted(ids, cids, sorter=order)
     pos = np.minimum(pos, max(len(ids) - 1, 0))
