@@ -187,8 +187,8 @@ class DependencySelector:
 
     def __init__(
         self,
-        *,
         seed: int = 271828,
+        *,
         epochs: int = 3,
         step_size: float = 0.1,
         decay: float = 0.3,

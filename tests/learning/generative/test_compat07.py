@@ -100,3 +100,9 @@ def test_truncation_spaces_the_l1_steps():
     assert np.all(np.abs(every) <= np.abs(weights(**{**strong, "reg_param": 0.0})) + 1e-12)
     with pytest.raises(ModelError, match="truncation"):
         GenerativeModel().train(L, truncation=0)
+
+
+def test_dependency_selector_takes_the_seed_positionally():
+    from snorkel_ie.learning.generative import DependencySelector
+
+    assert DependencySelector(7).seed == 7
