@@ -1,0 +1,249 @@
+"""Shared annotator machinery: the candidate set, its partitions, the run and its summary.
+
+:class:`_Annotator` resolves the candidates to annotate (a split's, or a ``cids_query``'s),
+cuts them into partitions and runs a partition function on them, serially (functions
+kept in-process, candidate views cached) or in worker processes / on Dask (functions
+pickled). :class:`LabelAnnotator` and :class:`FeatureAnnotator` build on it.
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from snorkel_ie.db.models import Candidate, get_candidate_class
+from snorkel_ie.errors import CandidateError, ConfigurationError
+from snorkel_ie.labeling import _rows
+from snorkel_ie.labeling._apply import ErrorRecord, Job, PartitionResult
+from snorkel_ie.labeling._options import query_candidate_ids
+from snorkel_ie.labeling.matrix import candidate_type_of
+from snorkel_ie.runner import run_partitions
+
+
+@dataclass
+class ApplySummary:
+    """What one ``apply`` did."""
+
+    split: int | None
+    candidate_type: str
+    n_candidates: int
+    ran: list[str]
+    skipped: list[str]
+    n_rows: int = 0
+    seconds: float = 0.0
+    errors: dict[str, ErrorRecord] = field(default_factory=dict)
+    phase_seconds: dict[str, float] = field(default_factory=dict)
+    """Summed over partitions (worker time when parallel): load, apply, write."""
+
+    def __str__(self) -> str:
+        lines = [
+            f"{self.candidate_type} split {self.split}: {self.n_candidates} candidates; ran {len(self.ran)} "
+            f"function(s), {len(self.skipped)} unchanged; {self.n_rows} non-zero rows in {self.seconds:.2f} s"
+        ]
+        for name, rec in self.errors.items():
+            lines.append(
+                f"  {name}: raised on {rec.n} candidate(s); first on candidate {rec.candidate_id}: {rec.message}"
+            )
+        return "\n".join(lines)
+
+
+def _serialize(fns: list[tuple[str, Callable[..., Any]]]) -> bytes | None:
+    """Pickle the functions for worker processes (cloudpickle when installed); None when impossible."""
+    try:
+        import cloudpickle
+
+        return cloudpickle.dumps(fns)
+    except ImportError:
+        pass
+    except Exception:
+        return None
+    try:
+        return pickle.dumps(fns)
+    except Exception:
+        return None
+
+
+class _Annotator:
+    """Shared machinery: resolve the candidate set, partition it, run a partition function."""
+
+    kind = "label"
+    _partition_fn: Callable[..., PartitionResult]
+
+    def __init__(self, *, partition_size: int = 20_000, orm_candidates: bool = False, cache_limit: int = 2_000_000):
+        if partition_size < 1:
+            raise ConfigurationError(f"partition_size must be positive; got {partition_size}")
+        self.partition_size = partition_size
+        self.orm_candidates = orm_candidates
+        self.cache_limit = cache_limit
+        self.candidate_type: str | None = None
+        self.last_summary: ApplySummary | None = None
+        self._cache: dict[str, Any] = {"key": None, "parts": {}}
+
+    def _resolve(
+        self, session: Session, split: int | None, candidate_class: Any, ids: np.ndarray | None = None
+    ) -> tuple[str, Any]:
+        """The candidate type and class; from the split's candidates, or from ``ids`` (a ``cids_query``'s)."""
+        ctype = candidate_type_of(candidate_class)
+        if ctype is None:
+            types = _rows.candidate_types(session.connection(), split=split) if ids is None else _types_of(session, ids)
+            where = f"split {split}" if ids is None else "cids_query"
+            if len(types) > 1:
+                raise ConfigurationError(f"{where} holds candidates of several classes {types}; pass candidate_class=")
+            ctype = types[0] if types else (self.candidate_type or "candidate")
+        cls = candidate_class if isinstance(candidate_class, type) else None
+        if cls is None:
+            try:
+                cls = get_candidate_class(ctype)
+            except CandidateError:
+                cls = None
+        self.candidate_type = ctype
+        return ctype, cls
+
+    def _candidates(
+        self, session: Session, split: int | None, candidate_class: Any, cids_query: Any
+    ) -> tuple[str, Any, np.ndarray]:
+        """``(candidate type, class, sorted ids)`` to annotate: the split's, or those of ``cids_query``."""
+        if cids_query is None:
+            ctype, cls = self._resolve(session, split, candidate_class)
+            return ctype, cls, _rows.candidate_ids(session.connection(), split=split, candidate_type=ctype)
+        ids = query_candidate_ids(session, cids_query)
+        ctype, cls = self._resolve(session, split, candidate_class, ids)
+        return ctype, cls, ids
+
+    @staticmethod
+    def _class_spec(cls: Any) -> tuple[str, tuple[str, ...], int, tuple[Any, ...]] | None:
+        if cls is None or cls is Candidate:
+            return None
+        return (cls.__name__, tuple(cls.__argnames__), int(cls.cardinality), tuple(cls.values))
+
+    def _run(
+        self,
+        session: Session,
+        ids: np.ndarray,
+        job: Job,
+        fns: list[tuple[str, Callable[..., Any]]],
+        *,
+        parallelism: int,
+        progress: bool,
+        client: Any = None,
+        total: int | None = None,
+    ) -> list[PartitionResult]:
+        parts = [ids[i : i + self.partition_size] for i in range(0, len(ids), self.partition_size)]
+        processes = (parallelism > 1 and len(parts) > 1) or client is not None
+        blob = _serialize(fns) if processes else None
+        if processes and blob is None:
+            warnings.warn(
+                "the labeling functions cannot be pickled for worker processes (define them at module level, or "
+                "install cloudpickle); running serially",
+                stacklevel=3,
+            )
+            processes = False
+        desc = "labeling" if self.kind == "label" else "featurizing"
+        if processes:
+            context: dict[str, Any] = {"job": replace(job, fns_blob=blob)}
+            return list(
+                run_partitions(
+                    self._partition_fn,
+                    parts,
+                    parallelism=parallelism,
+                    client=client,
+                    context=context,
+                    progress=progress,
+                    desc=desc,
+                    unit="candidate",
+                    weight=len,
+                    total=total,
+                )
+            )
+        cache = self._view_cache(ids, job)
+        context = {"job": _with_local_functions(job, fns), "engine": session.get_bind(), "cache": cache}
+        return list(
+            run_partitions(
+                self._partition_fn,
+                parts,
+                parallelism=1,
+                context=context,
+                progress=progress,
+                desc=desc,
+                unit="candidate",
+                weight=len,
+                total=total,
+            )
+        )
+
+    def _view_cache(self, ids: np.ndarray, job: Job) -> dict | None:
+        """In-process cache of loaded candidate views, valid while the split's candidate set is unchanged."""
+        if job.orm or len(ids) > self.cache_limit:
+            return None
+        key = (str(job.db_url), job.candidate_type, job.split, len(ids), int(ids.sum()), self.partition_size)
+        if self._cache["key"] != key:
+            self._cache = {"key": key, "parts": {}}
+        return self._cache["parts"]
+
+    def clear_cache(self) -> None:
+        """Drop the candidates kept in memory since the last ``apply``."""
+        self._cache = {"key": None, "parts": {}}
+
+
+def _db_url(session: Session) -> str:
+    return session.get_bind().url.render_as_string(hide_password=False)
+
+
+def _with_local_functions(job: Job, fns: list[tuple[str, Callable[..., Any]]]) -> Job:
+    """Serial runs keep the functions in-process (no pickling, lambdas welcome)."""
+    from snorkel_ie.labeling import _apply
+
+    token = f"local:{id(fns)}:{time.perf_counter_ns()}".encode()
+    _apply._FN_CACHE.clear()
+    _apply._FN_CACHE[token] = fns
+    return replace(job, fns_blob=token)
+
+
+def _merge_errors(results: Sequence[PartitionResult]) -> dict[str, ErrorRecord]:
+    errors: dict[str, ErrorRecord] = {}
+    for r in results:
+        for name, rec in r.errors.items():
+            errors.setdefault(name, ErrorRecord()).merge(rec)
+    return errors
+
+
+def _analyze(session: Session, table: str) -> None:
+    """Refresh PostgreSQL's planner statistics after a bulk write.
+
+    Without them the planner believes the freshly loaded tables are empty and joins the
+    split's candidates to their rows with a nested loop: ten times slower to load.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        with session.get_bind().begin() as conn:
+            conn.exec_driver_sql(f'ANALYZE candidate; ANALYZE "{table}"')
+
+
+def _merge_seconds(results: Sequence[PartitionResult]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for r in results:
+        for k, v in r.seconds.items():
+            out[k] = out.get(k, 0.0) + v
+    return out
+
+
+def _types_of(session: Session, ids: np.ndarray) -> list[str]:
+    """The candidate types among the candidates ``ids``."""
+    types: set[str] = set()
+    for start in range(0, len(ids), 5000):
+        part = [int(i) for i in ids[start : start + 5000]]
+        types.update(session.scalars(select(Candidate.type).where(Candidate.id.in_(part)).distinct()))
+    return sorted(types)
+
+
+def _default_session() -> Session:
+    from snorkel_ie.db.session import SnorkelSession
+
+    return SnorkelSession()

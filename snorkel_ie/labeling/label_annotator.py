@@ -1,0 +1,343 @@
+"""The label annotator: apply labeling functions incrementally and store their votes.
+
+See :mod:`snorkel_ie.labeling.annotator` for how re-applying decides which LFs run.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from snorkel_ie.db.bulk import get_or_create_keys, insert_rows
+from snorkel_ie.db.engine import WRITE_LOCK
+from snorkel_ie.db.models import AnnotatorRun
+from snorkel_ie.errors import ConfigurationError
+from snorkel_ie.labeling import _rows
+from snorkel_ie.labeling._annotator_base import (
+    ApplySummary,
+    _analyze,
+    _Annotator,
+    _db_url,
+    _default_session,
+    _merge_errors,
+    _merge_seconds,
+)
+from snorkel_ie.labeling._apply import ErrorRecord, Job, label_partition
+from snorkel_ie.labeling._hashing import lf_hash
+from snorkel_ie.labeling._options import _check_count, _matrix_rows, check_key_group, finish_matrix
+from snorkel_ie.labeling.matrix import AnnotationMatrix, load_matrix, resolve_keys
+from snorkel_ie.runner import check_cluster_url
+
+__all__ = ["LabelAnnotator"]
+
+
+class LabelAnnotator(_Annotator):
+    """Apply labeling functions to candidates and store their votes as sparse label rows.
+
+    Parameters
+    ----------
+    lfs
+        Labeling functions ``lf(candidate) -> int | bool | None``. Binary: ``1``, ``-1``,
+        ``0``/``None``/``False`` (abstain), ``True`` = 1; categorical (cardinality k):
+        ``1..k`` or ``0``. Each is keyed by its ``__name__``, which must be unique.
+    label_generator
+        Not supported: give the LFs as a list (a generator's outputs could not be
+        re-run one at a time).
+    partition_size
+        Candidates per transaction / per task of a worker process.
+    orm_candidates
+        Hand LFs ORM ``Candidate`` objects instead of the (much faster) read-only views.
+    cache_limit
+        Keep up to this many candidate views in memory between runs (serial mode), so
+        re-running one edited LF does not reload the split.
+    """
+
+    kind = "label"
+    _partition_fn = staticmethod(label_partition)
+
+    def __init__(
+        self,
+        lfs: Sequence[Callable[..., Any]] = (),
+        label_generator: Callable[..., Iterable[tuple[str, int]]] | None = None,
+        *,
+        partition_size: int = 20_000,
+        orm_candidates: bool = False,
+        cache_limit: int = 2_000_000,
+    ):
+        super().__init__(partition_size=partition_size, orm_candidates=orm_candidates, cache_limit=cache_limit)
+        if label_generator is not None:
+            raise ConfigurationError("label_generator is not supported; pass the labeling functions as lfs=[...]")
+        self.lfs = list(lfs)
+        if not self.lfs:
+            raise ConfigurationError("LabelAnnotator needs at least one labeling function in lfs=[...]")
+        names = [getattr(lf, "__name__", None) for lf in self.lfs]
+        if any(not isinstance(n, str) or not callable(lf) for n, lf in zip(names, self.lfs, strict=True)):
+            raise ConfigurationError("every LF must be a callable with a __name__")
+        if dup := sorted({n for n in names if names.count(n) > 1}):
+            raise ConfigurationError(
+                f"LF names must be unique (they key the label columns); duplicated: {dup}. "
+                "Give lambdas a name (def, or lf.__name__ = '...')"
+            )
+
+    @property
+    def lf_names(self) -> list[str]:
+        return [lf.__name__ for lf in self.lfs]
+
+    def apply(
+        self,
+        split: int = 0,
+        key_group: int = 0,
+        replace_key_set: bool = True,
+        cids_query: Any = None,
+        *,
+        session: Session | None = None,
+        parallelism: int | None = 1,
+        clear: bool = False,
+        fail_fast: bool = False,
+        progress: bool = True,
+        progress_bar: bool | None = None,
+        count: int | None = None,
+        candidate_class: Any = None,
+        client: Any = None,
+    ) -> AnnotationMatrix:
+        """Label the candidates of ``split`` with the LFs that need it; return the split's label matrix.
+
+        Parameters
+        ----------
+        split
+            Candidate split (0 train, 1 dev, 2 test).
+        key_group
+            Snorkel 0.7's annotation-key group; keys have no group here, so only 0 is accepted.
+        replace_key_set
+            True: every LF runs and gets a key (column) if it has none. False (what
+            :meth:`apply_existing` passes): only LFs that already have a key, i.e. were
+            applied before, run and make columns; the others are skipped with a warning,
+            as Snorkel 0.7 skipped annotations of keys not in the existing key set.
+        cids_query
+            Label only these candidates (a query of ids, or candidates/ids), whatever
+            their split; every LF runs, and the matrix's rows are these candidates.
+        session
+            An open session (default: a new ``SnorkelSession()``).
+        parallelism
+            Worker processes (partitions are ranges of candidate ids); None means 1.
+        clear
+            Re-run every LF, not only new or changed ones. (Snorkel 0.7 cleared by
+            default; here a re-run is incremental and gives the same matrix.)
+        fail_fast
+            Raise :class:`~snorkel_ie.errors.LabelingError` on the first LF exception.
+        progress, progress_bar
+            Show a progress bar and print a summary (``progress_bar`` is the 0.7 spelling
+            and wins when given).
+        count
+            The progress bar's total, as in Snorkel 0.7 (default: the number of candidates);
+            it does not limit which candidates are labeled.
+        candidate_class
+            The candidate class (needed when the split holds several).
+        client
+            A ``dask.distributed.Client`` to run the partitions on (PostgreSQL only).
+            A partition run twice there (a lost worker) replaces its own rows.
+
+        Raises
+        ------
+        ConfigurationError
+            ``client`` with a SQLite database; ``key_group`` other than 0; a bad ``count``
+            or ``cids_query``.
+        """
+        check_key_group(key_group)
+        _check_count(count)
+        progress = progress if progress_bar is None else bool(progress_bar)
+        session = session if session is not None else _default_session()
+        if client is not None:
+            check_cluster_url(session.get_bind().url)
+        t0 = time.perf_counter()
+        session.commit()  # the workers' connections must see the candidates
+        ctype, cls, ids = self._candidates(session, split, candidate_class, cids_query)
+        names, key_of = self._key_set(session, replace_key_set)
+        hashes = {lf.__name__: lf_hash(lf) for lf in self.lfs if lf.__name__ in key_of}
+        subset = cids_query is not None
+        stale = self._stale(session, ids, ctype, split, names, key_of, hashes, clear=clear or subset)
+        self._prepare(session, ids, ctype, split, [key_of[n] for n in stale], subset=subset)
+        results = []
+        if stale and len(ids):
+            card = int(cls.cardinality) if cls is not None else 2
+            fns = [(lf.__name__, lf) for lf in self.lfs if lf.__name__ in stale]
+            job = Job(
+                db_url=_db_url(session),
+                candidate_type=ctype,
+                class_spec=self._class_spec(cls),
+                split=None if subset else split,
+                fns_blob=b"",
+                key_ids=tuple(key_of[n] for n, _ in fns),
+                cardinality=card,
+                fail_fast=fail_fast,
+                orm=self.orm_candidates,
+            )
+            results = self._run(
+                session, ids, job, fns, parallelism=parallelism or 1, progress=progress, client=client, total=count
+            )
+        errors = _merge_errors(results)
+        if results:
+            _analyze(session, "label")
+        if not subset:
+            self._record(session, ctype, split, len(ids), stale, key_of, hashes, errors)
+        skipped = [n for n in names if n not in stale]
+        n_rows = sum(r.n_rows for r in results)
+        summary = ApplySummary(
+            split, ctype, len(ids), stale, skipped, n_rows, time.perf_counter() - t0, errors, _merge_seconds(results)
+        )
+        self.last_summary = summary
+        if progress:
+            print(summary)
+        session.commit()  # end the read snapshot: see the rows just written
+        return load_matrix(
+            session,
+            "label",
+            None if subset else split,
+            candidate_class=cls or ctype,
+            key_names=names,
+            candidate_ids=ids,
+        )
+
+    def apply_existing(
+        self, split: int = 1, key_group: int = 0, cids_query: Any = None, **kwargs: Any
+    ) -> AnnotationMatrix:
+        """Apply the LFs that already have keys to another split (Snorkel 0.7's ``replace_key_set=False``).
+
+        Takes the options of :meth:`apply`.
+        """
+        return self.apply(split, key_group, False, cids_query, **kwargs)
+
+    def load_matrix(
+        self,
+        session: Session,
+        split: int | None = 0,
+        *,
+        cids_query: Any = None,
+        key_group: int = 0,
+        key_names: Sequence[str] | None = None,
+        zero_one: bool = False,
+        load_as_array: bool = False,
+        candidate_class: Any = None,
+        candidate_ids: np.ndarray | None = None,
+    ) -> AnnotationMatrix | np.ndarray:
+        """The label matrix of ``split``: rows = candidates by id, columns = this annotator's LFs.
+
+        Parameters
+        ----------
+        session
+            An open session.
+        split
+            The candidates' split (ignored when ``cids_query`` is given).
+        cids_query
+            Rows are these candidates (a query of ids, or candidates/ids), sorted by id.
+        key_group
+            Snorkel 0.7's key group; only 0 is accepted.
+        key_names
+            Only these LFs' columns, in this order (default: this annotator's LFs); any
+            label key may be named, and a name never applied gives a column of zeros.
+        zero_one
+            Map the values to {0, 1}: 1 stays, everything else (-1, classes 2..k) becomes 0.
+        load_as_array
+            Return ``np.squeeze`` of the dense array instead of the sparse matrix.
+        candidate_class
+            Restrict the rows to one candidate class (default: the class last annotated).
+        candidate_ids
+            Use these sorted row ids instead of the split's candidates.
+        """
+        check_key_group(key_group)
+        split, candidate_ids = _matrix_rows(session, split, cids_query, candidate_ids)
+        candidate_class = candidate_class if candidate_class is not None else self.candidate_type
+        names = self.lf_names if key_names is None else list(dict.fromkeys(key_names))
+        matrix = load_matrix(
+            session, "label", split, candidate_class=candidate_class, key_names=names, candidate_ids=candidate_ids
+        )
+        return finish_matrix(matrix, zero_one=zero_one, load_as_array=load_as_array)
+
+    def _key_set(self, session: Session, replace_key_set: bool) -> tuple[list[str], dict[str, int]]:
+        """The LFs to apply and their key ids: all (keys created as needed), or those whose key exists."""
+        if replace_key_set:
+            with session.get_bind().connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
+                return list(self.lf_names), get_or_create_keys(conn, "label", self.lf_names)
+        found = resolve_keys(session, "label", self.lf_names)
+        key_of = {n: int(k) for n, k in zip(self.lf_names, found, strict=True) if k >= 0}
+        if missing := [n for n in self.lf_names if n not in key_of]:
+            warnings.warn(
+                f"replace_key_set=False (apply_existing): LF(s) {missing} were never applied, so they have no key "
+                "in the existing key set; skipped, as Snorkel 0.7 did. Apply them to a split with apply() first",
+                stacklevel=3,
+            )
+        return [n for n in self.lf_names if n in key_of], key_of
+
+    # -- incremental bookkeeping ---------------------------------------------------------
+    def _stale(self, session, ids, ctype, split, names, key_of, hashes, *, clear: bool) -> list[str]:
+        if clear:
+            return list(names)
+        runs = {
+            r.key_id: r
+            for r in session.scalars(
+                select(AnnotatorRun).where(
+                    AnnotatorRun.candidate_type == ctype,
+                    AnnotatorRun.split == (split if split is not None else -1),
+                    AnnotatorRun.key_id.in_(list(key_of.values())),
+                )
+            )
+        }
+        stale = []
+        for name in names:
+            run = runs.get(key_of[name])
+            # An LF that raised last time runs again: what it depends on may have been fixed.
+            if run is None or run.source_hash != hashes[name] or run.n_candidates != len(ids) or run.n_errors:
+                stale.append(name)
+        return stale
+
+    def _prepare(self, session, ids, ctype, split, key_ids, *, subset: bool) -> None:
+        """Delete the old rows and run records of the keys about to be recomputed."""
+        if not key_ids:
+            return
+        with session.get_bind().connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
+            conn.execute(
+                delete(AnnotatorRun).where(
+                    AnnotatorRun.key_id.in_(key_ids),
+                    AnnotatorRun.candidate_type == ctype,
+                    AnnotatorRun.split == (split if split is not None else -1),
+                )
+            )
+            if subset:
+                _rows.delete_rows(conn, "label", key_ids=key_ids, split=None, candidate_type=None, candidate_ids_=ids)
+            else:
+                _rows.delete_rows(conn, "label", key_ids=key_ids, split=split, candidate_type=ctype)
+
+    def _record(self, session, ctype, split, n, stale, key_of, hashes, errors) -> None:
+        rows = []
+        for name in stale:
+            rec = errors.get(name, ErrorRecord())
+            rows.append(
+                (
+                    key_of[name],
+                    ctype,
+                    split if split is not None else -1,
+                    hashes[name],
+                    n,
+                    rec.n,
+                    rec.message,
+                    rec.candidate_id,
+                )
+            )
+        cols = [
+            "key_id",
+            "candidate_type",
+            "split",
+            "source_hash",
+            "n_candidates",
+            "n_errors",
+            "first_error",
+            "first_error_candidate_id",
+        ]
+        with session.get_bind().connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
+            insert_rows(conn, AnnotatorRun.__table__, cols, rows)
