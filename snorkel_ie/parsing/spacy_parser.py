@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from snorkel_ie.errors import ConfigurationError
 from snorkel_ie.parsing.preprocessors import Mention
 
 __all__ = ["ParsedText", "Spacy"]
@@ -83,6 +84,9 @@ class Spacy:
         ``max_length``); longer documents are cut at whitespace outside any mention.
     disable
         Pipeline components not to run (e.g. ``('ner',)``).
+    annotators
+        Snorkel 0.7's parameter; only its default (``tagger``, ``parser``, ``entity``: the
+        whole pipeline) is accepted, anything else asks for ``disable`` instead.
 
     The pipeline is loaded on first use, and a pickled ``Spacy`` carries only its
     settings, so worker processes load their own copy.
@@ -102,7 +106,13 @@ class Spacy:
         batch_size: int = 64,
         max_length: int | None = None,
         disable: Sequence[str] = (),
+        annotators: Sequence[str] | None = None,
     ):
+        if annotators is not None and set(annotators) != {"tagger", "parser", "entity"}:
+            raise ConfigurationError(
+                f"Spacy(annotators={list(annotators)!r}): choosing annotators is Snorkel 0.7's interface; here the "
+                "whole pipeline runs unless you turn components off, e.g. Spacy('en_core_web_sm', disable=['ner'])"
+            )
         self.model = model
         self.lang = lang
         self.batch_size = batch_size

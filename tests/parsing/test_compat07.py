@@ -41,3 +41,9 @@ def test_apply_takes_07_positional_arguments_and_progress_bar(session, capsys):
     parser.apply(TSVDocPreprocessor(TSV), progress_bar=True, session=session)
     assert "parsing" in capsys.readouterr().err
     assert session.scalar(select(func.count()).select_from(Document)) == 6
+
+
+def test_spacy_takes_07_default_annotators_and_explains_others():
+    assert Spacy("blank:en", annotators=["tagger", "parser", "entity"]).disable == ()
+    with pytest.raises(ConfigurationError, match="disable"):
+        Spacy(annotators=["tagger"])
