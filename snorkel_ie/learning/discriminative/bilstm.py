@@ -13,6 +13,9 @@ Examples
 >>> lstm.train(train_cands, train_marginals, dev_cands, L_gold_dev,
 ...            n_epochs=10, lr=0.01, dim=50, dropout=0.25)          # doctest: +SKIP
 >>> p, r, f1 = lstm.score(dev_cands, L_gold_dev)                   # doctest: +SKIP
+>>> lstm.save()                          # checkpoints/BiLSTM       # doctest: +SKIP
+
+Snorkel 0.7's ``reRNN`` is :class:`reRNN`, the same model under 0.7's name.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ from snorkel_ie.learning.discriminative.base import (
     NoiseAwareClassifier,
     as_gold,
     balance_training_set,
+    check_dev_ckpt_delay,
+    checkpoint_dir,
+    dev_checkpoint_allowed,
     pool_marginals,
     soft_labels,
 )
@@ -53,12 +59,47 @@ _SETTINGS = (
     "dropout",
     "attention",
     "pooling",
+    "cell_type",
     "marker_ids",
     "fused",
     "max_sentence_length",
     "seed",
     "name",
 )
+
+
+# Recurrent cells by (lower-cased) name: Snorkel 0.7 took a TensorFlow 1 cell class
+# (default BasicLSTMCell); snorkel-ie builds the matching Keras layer.
+_CELLS = {
+    "lstm": "lstm",
+    "basiclstmcell": "lstm",
+    "lstmcell": "lstm",
+    "gru": "gru",
+    "grucell": "gru",
+    "rnn": "rnn",
+    "simplernn": "rnn",
+    "simplernncell": "rnn",
+    "basicrnncell": "rnn",
+}
+
+
+def resolve_cell_type(cell_type: Any) -> str:
+    """``"lstm"``, ``"gru"`` or ``"rnn"`` for a cell class (0.7's ``BasicLSTMCell``, ``LSTMCell``,
+    ``GRUCell``, ``BasicRNNCell``, or Keras's ``LSTMCell``/``GRUCell``/``SimpleRNNCell``) or name.
+
+    Raises
+    ------
+    ConfigurationError
+        For any other cell.
+    """
+    name = cell_type if isinstance(cell_type, str) else getattr(cell_type, "__name__", None)
+    kind = _CELLS.get(name.lower()) if isinstance(name, str) else None
+    if kind is None:
+        raise ConfigurationError(
+            f"cell_type={cell_type!r} is not supported; expected an LSTM, GRU or basic RNN cell "
+            "(BasicLSTMCell, LSTMCell, GRUCell, BasicRNNCell, or 'lstm', 'gru', 'rnn')"
+        )
+    return kind
 
 
 def _quiet_tensorflow() -> None:
@@ -149,12 +190,19 @@ def _build_network(vocab_size: int, s: dict[str, Any], init_embeddings: np.ndarr
     emb = keras.layers.Dropout(s["dropout"])(emb)
     pooling = s.get("pooling") or ("attention" if s["attention"] else "final")
     sequences = pooling != "final"
-    if s.get("fused", False):
+    cell = s.get("cell_type", "lstm")
+    if cell == "lstm" and s.get("fused", False):
         from snorkel_ie.learning.discriminative._rnn import FusedBiLSTM
 
         h = FusedBiLSTM(s["dim"], return_sequences=sequences)(emb)
     else:
-        h = keras.layers.Bidirectional(keras.layers.LSTM(s["dim"], return_sequences=sequences))(emb)
+        if cell == "lstm":
+            layer = keras.layers.LSTM(s["dim"], return_sequences=sequences)
+        elif cell == "gru":  # TensorFlow 1's GRUCell applies the reset gate before the recurrent product
+            layer = keras.layers.GRU(s["dim"], return_sequences=sequences, reset_after=False)
+        else:
+            layer = keras.layers.SimpleRNN(s["dim"], return_sequences=sequences)
+        h = keras.layers.Bidirectional(layer)(emb)
     if pooling == "attention":
         h = _attention_pool(ids, h, s["dim"])
     elif pooling == "arguments":
@@ -196,23 +244,37 @@ class BiLSTM(NoiseAwareClassifier):
 
     Parameters
     ----------
-    seed
-        Seeds TensorFlow, Keras and the batch order; the same seed gives the same model.
     n_threads
         Threads for TensorFlow ops (only takes effect before TensorFlow first runs).
+    seed
+        Seeds TensorFlow, Keras and the batch order; the same seed gives the same model.
+    deterministic
+        Snorkel 0.7's switch for deterministic TensorFlow ops. snorkel-ie always runs
+        TensorFlow with op determinism on, so both values give reproducible models
+        (0.7's ``True`` was only implemented for binary models; here it is for all).
     cardinality
         Number of classes; 2 for binary relations.
     name
-        Used in progress reports.
+        Used in progress reports and as the default ``model_name`` of :meth:`save` and
+        :meth:`load`; defaults to the class name.
     """
 
-    def __init__(self, *, seed: int = 1701, n_threads: int | None = None, cardinality: int = 2, name: str = "BiLSTM"):
+    def __init__(
+        self,
+        n_threads: int | None = None,
+        seed: int = 1701,
+        deterministic: bool = False,
+        *,
+        cardinality: int = 2,
+        name: str | None = None,
+    ):
         if cardinality < 2:
             raise ConfigurationError(f"cardinality={cardinality}; expected an integer >= 2")
-        self.seed = seed
         self.n_threads = n_threads
+        self.seed = seed
+        self.deterministic = bool(deterministic)
         self.cardinality = cardinality
-        self.name = name
+        self.name = name or type(self).__name__
         self.settings: dict[str, Any] = {}
         self.history: list[dict[str, float]] = []
         self.vocab: Vocabulary | None = None
@@ -256,11 +318,15 @@ class BiLSTM(NoiseAwareClassifier):
         uninformative_weight: float = 0.0,
         bucket: bool = True,
         dev_ckpt: bool = True,
+        dev_ckpt_delay: float | None = None,
+        save_dir: str | Path | None = None,
         patience: int | None = None,
         b: float = 0.5,
         seed: int | None = None,
         print_freq: int = 1,
         verbose: bool = True,
+        cell_type: Any = "lstm",
+        attn_window: int | None = None,
     ) -> BiLSTM:
         """Train on candidates (or marked token sequences) ``X_train`` and marginals ``Y_train``.
 
@@ -286,7 +352,17 @@ class BiLSTM(NoiseAwareClassifier):
         fused
             Run both LSTM directions in one scan with the input projection hoisted out
             of the loop (:class:`._rnn.FusedBiLSTM`); ``False`` uses Keras's
-            ``Bidirectional(LSTM)`` (several times slower on CPU).
+            ``Bidirectional(LSTM)`` (several times slower on CPU). LSTM cells only.
+        cell_type
+            The recurrent cell, as Snorkel 0.7's ``cell_type``: an LSTM (default; 0.7's
+            ``BasicLSTMCell`` or ``LSTMCell``), a GRU (``GRUCell``) or a plain tanh RNN
+            (``BasicRNNCell``), given as a cell class or as ``"lstm"``, ``"gru"``,
+            ``"rnn"`` (see :func:`resolve_cell_type`). Other cells raise
+            :class:`~snorkel_ie.errors.ConfigurationError`.
+        attn_window
+            Snorkel 0.7's attention inside the recurrent cell over a window of its last
+            outputs. Only its default (``None`` or 0: no such attention) is supported;
+            ``attention=True`` attends over all hidden states instead.
         max_sentence_length
             Longer sequences are cut to a window around the arguments.
         word_dict, max_vocab
@@ -301,10 +377,21 @@ class BiLSTM(NoiseAwareClassifier):
         dev_ckpt, patience
             Keep the weights of the epoch with the best dev F1; stop after ``patience``
             epochs without improvement.
+        dev_ckpt_delay
+            Consider only epochs after this fraction of ``n_epochs`` for the best dev
+            F1, by Snorkel 0.7's rule (0-based epoch ``t > dev_ckpt_delay * n_epochs``);
+            ``None`` (the default; 0.7's was 0.75) considers every epoch.
+        save_dir
+            Also write each new best checkpoint to ``save_dir/<name>`` (see
+            :meth:`save`), as 0.7 did; ``None`` (0.7's default was ``"checkpoints"``)
+            keeps the best weights in memory only.
         b
             Decision threshold for dev scoring.
         seed
             Overrides the constructor's seed.
+        print_freq, verbose
+            Print every ``print_freq`` epochs; ``print_freq <= 0`` prints nothing (as in
+            0.7), nor does ``verbose=False``.
         """
         _quiet_tensorflow()
         import keras
@@ -316,6 +403,14 @@ class BiLSTM(NoiseAwareClassifier):
             )
         if pooling not in (None, "final", "attention", "arguments"):
             raise ConfigurationError(f"pooling={pooling!r}; expected 'final', 'attention' or 'arguments'")
+        if attn_window:
+            raise ConfigurationError(
+                f"attn_window={attn_window!r}: Snorkel 0.7's attention inside the cell is not implemented; "
+                "leave attn_window=None and pass attention=True to attend over all hidden states"
+            )
+        cell = resolve_cell_type(cell_type)
+        check_dev_ckpt_delay(dev_ckpt_delay)
+        verbose = verbose and print_freq > 0
         if seed is not None:
             self.seed = seed
         self._configure_tf()
@@ -331,6 +426,7 @@ class BiLSTM(NoiseAwareClassifier):
             "dropout": dropout,
             "attention": attention,
             "pooling": pooling or ("attention" if attention else "arguments"),
+            "cell_type": cell,
             "fused": fused,
             "max_sentence_length": max_sentence_length,
             "seed": self.seed,
@@ -371,9 +467,13 @@ class BiLSTM(NoiseAwareClassifier):
             if gold_dev is not None:
                 scores = self._dev_scores(dev_enc, gold_dev, b, dev_groups)
                 row.update(zip(("dev_p", "dev_r", "dev_f1"), scores, strict=True))
-                if row["dev_f1"] > best_f1:
+                if not dev_checkpoint_allowed(epoch, n_epochs, dev_ckpt_delay):
+                    pass
+                elif row["dev_f1"] > best_f1:
                     best_f1, stale = row["dev_f1"], 0
                     best_weights = [w.copy() for w in self._net.get_weights()] if dev_ckpt else None
+                    if dev_ckpt and save_dir is not None:
+                        self.save(save_dir=save_dir, verbose=verbose, global_step=epoch)
                 else:
                     stale += 1
             self.history.append(row)
@@ -450,11 +550,19 @@ class BiLSTM(NoiseAwareClassifier):
         return step
 
     # ------------------------------------------------------------ prediction
-    def marginals(self, X: Sequence[Any], *, batch_size: int = 1024) -> np.ndarray:
-        """P(y=1) as ``(n,)`` for binary models, ``(n, k)`` class probabilities otherwise."""
+    def marginals(self, X: Sequence[Any], batch_size: int | None = None) -> np.ndarray:
+        """P(y=1) as ``(n,)`` for binary models, ``(n, k)`` class probabilities otherwise.
 
+        ``batch_size`` candidates (default 1024) go through the network at a time; it
+        bounds memory and changes the marginals by float round-off at most (batches are
+        padded to their longest sequence).
+        """
         self._check_fitted()
-        return self._marginals_of(self._encode(X), batch_size)
+        if batch_size is None:
+            batch_size = 1024
+        if int(batch_size) < 1:
+            raise ConfigurationError(f"batch_size={batch_size}; expected a positive number of candidates")
+        return self._marginals_of(self._encode(X), int(batch_size))
 
     def _marginals_of(self, enc: list[np.ndarray], batch_size: int = 1024) -> np.ndarray:
         import tensorflow as tf
@@ -482,18 +590,39 @@ class BiLSTM(NoiseAwareClassifier):
         return self._forward[1]
 
     # ------------------------------------------------------------ persistence
-    def save(self, directory: str | Path) -> None:
-        """Write weights, vocabulary and settings to ``directory`` (created if missing)."""
+    def save(
+        self,
+        model_name: str | os.PathLike | None = None,
+        save_dir: str | os.PathLike | None = None,
+        verbose: bool = True,
+        global_step: int = 0,
+    ) -> Path:
+        """Write weights, vocabulary and settings to the folder ``save_dir/model_name``.
+
+        Snorkel 0.7's parameters: ``model_name`` defaults to the model's ``name`` and
+        ``save_dir`` to ``"checkpoints"``; a ``pathlib.Path`` alone (``save(path)``) is
+        the folder itself (see :func:`.base.checkpoint_dir`). ``global_step`` (0.7's
+        training step of the checkpoint) is recorded with the settings. The folder is
+        created if missing and returned.
+        """
         self._check_fitted()
-        d = Path(directory)
+        d = checkpoint_dir(model_name, save_dir, self.name)
         d.mkdir(parents=True, exist_ok=True)
-        (d / "settings.json").write_text(json.dumps(self.settings, indent=1))
+        (d / "settings.json").write_text(json.dumps({**self.settings, "global_step": int(global_step)}, indent=1))
         (d / "vocab.json").write_text(json.dumps(self.vocab.words))  # type: ignore[union-attr]
         np.savez(d / "weights.npz", *self._net.get_weights())
+        if verbose:
+            print(f"[{self.name}] Model saved as <{d}>")
+        return d
 
-    def load(self, directory: str | Path) -> BiLSTM:
-        """Restore a model written by :meth:`save`; returns ``self``."""
-        d = Path(directory)
+    def load(
+        self,
+        model_name: str | os.PathLike | None = None,
+        save_dir: str | os.PathLike | None = None,
+        verbose: bool = True,
+    ) -> BiLSTM:
+        """Restore a model written by :meth:`save` from ``save_dir/model_name``; returns ``self``."""
+        d = checkpoint_dir(model_name, save_dir, self.name)
         try:
             settings = json.loads((d / "settings.json").read_text())
             words = json.loads((d / "vocab.json").read_text())
@@ -509,11 +638,40 @@ class BiLSTM(NoiseAwareClassifier):
         self._net = _build_network(len(self.vocab), self.settings, None)
         self._net.set_weights(weights)
         self._fitted = True
+        if verbose:
+            print(f"[{self.name}] Loaded model <{d}>")
         return self
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable state: the network travels as its weight arrays (e.g. to and from worker processes)."""
+        state = self.__dict__.copy()
+        net = state.pop("_net", None)
+        state["_forward"] = None
+        state["_weights"] = None if net is None else net.get_weights()
+        return state
 
-reRNN = BiLSTM
-"""Snorkel 0.7's name for the model."""
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        weights = state.pop("_weights", None)
+        self.__dict__.update(state)
+        self._net = None
+        if weights is not None:
+            self._net = _build_network(len(self.vocab), self.settings, None)  # type: ignore[arg-type]
+            self._net.set_weights(weights)
+
+    @staticmethod
+    def portable_inputs(X: Sequence[Any] | None) -> list[list[str]] | None:
+        """``X`` as marked token sequences, which the model reads exactly as the candidates.
+
+        Database candidates cannot travel to another process (their words are loaded
+        through the session); :class:`~snorkel_ie.learning.tuning.GridSearch` sends
+        these sequences to its worker processes instead.
+        """
+        return None if X is None else candidates_to_sequences(X)
+
+
+class reRNN(BiLSTM):
+    """Snorkel 0.7's name for :class:`BiLSTM`: the same model, whose default ``name`` (and so
+    its default checkpoint folder, ``checkpoints/reRNN``) is ``"reRNN"`` as in 0.7."""
 
 
 def _batches(

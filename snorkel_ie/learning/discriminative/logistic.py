@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from snorkel_ie.errors import ConfigurationError, ModelError
-from snorkel_ie.learning.discriminative.base import NoiseAwareClassifier, as_gold, balance_training_set, soft_labels
+from snorkel_ie.learning.discriminative.base import (
+    NoiseAwareClassifier,
+    as_gold,
+    balance_training_set,
+    check_dev_ckpt_delay,
+    checkpoint_dir,
+    dev_checkpoint_allowed,
+    soft_labels,
+)
 
 __all__ = ["SparseLogisticRegression", "cross_entropy"]
 
@@ -62,18 +71,23 @@ class SparseLogisticRegression(NoiseAwareClassifier):
     ----------
     seed
         Seeds initialisation and batch order.
+    deterministic
+        Snorkel 0.7's switch for deterministic TensorFlow ops; this numpy model is
+        deterministic with either value.
     cardinality
         Number of classes.
     name
-        Used in progress reports.
+        Used in progress reports and as the default ``model_name`` of :meth:`save` and
+        :meth:`load`; defaults to the class name.
     """
 
-    def __init__(self, *, seed: int = 1701, cardinality: int = 2, name: str = "SparseLogisticRegression"):
+    def __init__(self, *, seed: int = 1701, deterministic: bool = False, cardinality: int = 2, name: str | None = None):
         if cardinality < 2:
             raise ConfigurationError(f"cardinality={cardinality}; expected an integer >= 2")
         self.seed = seed
+        self.deterministic = bool(deterministic)
         self.cardinality = cardinality
-        self.name = name
+        self.name = name or type(self).__name__
         self.W: np.ndarray | None = None
         self.bias: np.ndarray | None = None
         self.history: list[dict[str, float]] = []
@@ -107,6 +121,8 @@ class SparseLogisticRegression(NoiseAwareClassifier):
         rebalance: bool | float = False,
         uninformative_weight: float = 0.0,
         dev_ckpt: bool = True,
+        dev_ckpt_delay: float | None = None,
+        save_dir: str | Path | None = None,
         patience: int | None = None,
         b: float = 0.5,
         seed: int | None = None,
@@ -121,11 +137,20 @@ class SparseLogisticRegression(NoiseAwareClassifier):
         epoch with the best dev F1 are kept; ``dev_groups`` pools the dev marginals as
         :meth:`~.base.NoiseAwareClassifier.predictions` does. See :func:`.base.balance_training_set` for
         ``rebalance`` and ``uninformative_weight``.
+
+        Snorkel 0.7's ``dev_ckpt_delay`` (consider only epochs after that fraction of
+        ``n_epochs`` for the best dev F1; ``None``, the default, considers every epoch)
+        and ``save_dir`` (also write each new best checkpoint to ``save_dir/<name>``;
+        ``None`` keeps it in memory only) work as for
+        :meth:`~snorkel_ie.learning.discriminative.bilstm.BiLSTM.train`.
+        ``print_freq <= 0`` prints nothing, as in 0.7.
         """
         if n_epochs < 1 or batch_size < 1 or lr <= 0 or l1_penalty < 0 or l2_penalty < 0:
             raise ConfigurationError(
                 f"invalid training settings: n_epochs={n_epochs}, batch_size={batch_size}, lr={lr}, l1_penalty={l1_penalty}, l2_penalty={l2_penalty}"
             )
+        check_dev_ckpt_delay(dev_ckpt_delay)
+        verbose = verbose and print_freq > 0
         if seed is not None:
             self.seed = seed
         rng = np.random.default_rng(self.seed)
@@ -133,7 +158,9 @@ class SparseLogisticRegression(NoiseAwareClassifier):
         soft = soft_labels(Y_train, self.cardinality).astype(np.float64)
         if X.shape[0] != len(soft):
             raise ModelError(f"{X.shape[0]} feature rows but {len(soft)} marginals")
-        idx, weights = balance_training_set(soft, rebalance=rebalance, uninformative_weight=uninformative_weight, rng=rng)
+        idx, weights = balance_training_set(
+            soft, rebalance=rebalance, uninformative_weight=uninformative_weight, rng=rng
+        )
         k_out = 1 if self.cardinality == 2 else self.cardinality
         self.W = rng.normal(0.0, 0.01, size=(X.shape[1], k_out))
         self.bias = np.zeros(k_out)
@@ -155,14 +182,20 @@ class SparseLogisticRegression(NoiseAwareClassifier):
             if gold_dev is not None:
                 scores = self.score(X_dev_csr, gold_dev, b=b, groups=dev_groups, display=False)
                 row.update(zip(("dev_p", "dev_r", "dev_f1"), scores, strict=True))
-                if row["dev_f1"] > best_f1:
+                if not dev_checkpoint_allowed(epoch, n_epochs, dev_ckpt_delay):
+                    pass
+                elif row["dev_f1"] > best_f1:
                     best_f1, stale = row["dev_f1"], 0
                     best = (self.W.copy(), self.bias.copy()) if dev_ckpt else None
+                    if dev_ckpt and save_dir is not None:
+                        self.save(save_dir=save_dir, verbose=verbose, global_step=epoch)
                 else:
                     stale += 1
             self.history.append(row)
             if verbose and (epoch % print_freq == 0 or epoch == n_epochs):
-                dev = f" dev P={row['dev_p']:.4f} R={row['dev_r']:.4f} F1={row['dev_f1']:.4f}" if "dev_f1" in row else ""
+                dev = (
+                    f" dev P={row['dev_p']:.4f} R={row['dev_r']:.4f} F1={row['dev_f1']:.4f}" if "dev_f1" in row else ""
+                )
                 print(f"[{self.name}] epoch {epoch}/{n_epochs} loss={row['loss']:.4f}{dev}")
             if patience is not None and stale >= patience:
                 break
@@ -170,9 +203,7 @@ class SparseLogisticRegression(NoiseAwareClassifier):
             self.W[:], self.bias[:] = best
         return self
 
-    def _step(
-        self, Xb: sp.csr_matrix, yb: np.ndarray, wb: np.ndarray, adam: _Adam, l1: float, l2: float
-    ) -> float:
+    def _step(self, Xb: sp.csr_matrix, yb: np.ndarray, wb: np.ndarray, adam: _Adam, l1: float, l2: float) -> float:
         """One Adam step on a batch; returns the batch's loss before the step."""
         z = self._logits(Xb)
         p = _probs(z)
@@ -189,31 +220,75 @@ class SparseLogisticRegression(NoiseAwareClassifier):
         adam.step([gW, g.sum(axis=0)])
         return cross_entropy(z, yb, wb) + float(penalty)
 
-    def marginals(self, X: Any) -> np.ndarray:
-        """P(y=1) as ``(n,)`` for binary models, ``(n, k)`` class probabilities otherwise."""
+    def marginals(self, X: Any, batch_size: int | None = None) -> np.ndarray:
+        """P(y=1) as ``(n,)`` for binary models, ``(n, k)`` class probabilities otherwise.
+
+        With ``batch_size``, rows are scored that many at a time (memory only; the
+        marginals are the same).
+        """
         self._check_fitted()
-        p = _probs(self._logits(self._as_csr(X)))
+        X = self._as_csr(X)
+        if batch_size is None:
+            p = _probs(self._logits(X))
+        else:
+            if int(batch_size) < 1:
+                raise ConfigurationError(f"batch_size={batch_size}; expected a positive number of rows")
+            step = int(batch_size)
+            k = 1 if self.cardinality == 2 else self.cardinality
+            p = np.empty((X.shape[0], k))
+            for s in range(0, X.shape[0], step):
+                p[s : s + step] = _probs(self._logits(X[s : s + step]))
         return p[:, 0] if self.cardinality == 2 else p
 
-    def save(self, directory: str | Path) -> None:
-        """Write weights and settings to ``directory`` (created if missing)."""
-        self._check_fitted()
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        (d / "settings.json").write_text(json.dumps({"cardinality": self.cardinality, "seed": self.seed, "name": self.name}))
-        np.savez(d / "weights.npz", W=self.W, bias=self.bias)
+    def save(
+        self,
+        model_name: str | os.PathLike | None = None,
+        save_dir: str | os.PathLike | None = None,
+        verbose: bool = True,
+        global_step: int = 0,
+    ) -> Path:
+        """Write weights and settings to the folder ``save_dir/model_name`` (created if missing; returned).
 
-    def load(self, directory: str | Path) -> SparseLogisticRegression:
-        """Restore a model written by :meth:`save`; returns ``self``."""
-        d = Path(directory)
+        Snorkel 0.7's parameters, as for
+        :meth:`~snorkel_ie.learning.discriminative.bilstm.BiLSTM.save`: ``model_name``
+        defaults to the model's ``name``, ``save_dir`` to ``"checkpoints"``, and a
+        ``pathlib.Path`` alone is the folder itself.
+        """
+        self._check_fitted()
+        d = checkpoint_dir(model_name, save_dir, self.name)
+        d.mkdir(parents=True, exist_ok=True)
+        settings = {
+            "cardinality": self.cardinality,
+            "seed": self.seed,
+            "name": self.name,
+            "global_step": int(global_step),
+        }
+        (d / "settings.json").write_text(json.dumps(settings))
+        np.savez(d / "weights.npz", W=self.W, bias=self.bias)
+        if verbose:
+            print(f"[{self.name}] Model saved as <{d}>")
+        return d
+
+    def load(
+        self,
+        model_name: str | os.PathLike | None = None,
+        save_dir: str | os.PathLike | None = None,
+        verbose: bool = True,
+    ) -> SparseLogisticRegression:
+        """Restore a model written by :meth:`save` from ``save_dir/model_name``; returns ``self``."""
+        d = checkpoint_dir(model_name, save_dir, self.name)
         try:
             s = json.loads((d / "settings.json").read_text())
             with np.load(d / "weights.npz") as z:
                 self.W, self.bias = z["W"], z["bias"]
         except FileNotFoundError as err:
-            raise ConfigurationError(f"{d} does not hold a saved {type(self).__name__} ({err.filename} missing)") from err
+            raise ConfigurationError(
+                f"{d} does not hold a saved {type(self).__name__} ({err.filename} missing)"
+            ) from err
         self.cardinality, self.seed, self.name = s["cardinality"], s["seed"], s["name"]
         self._fitted = True
+        if verbose:
+            print(f"[{self.name}] Loaded model <{d}>")
         return self
 
 
