@@ -112,7 +112,7 @@ def _train_discriminative(session, candidate_class, split, dev_split, gold_name,
     model = BiLSTM(seed=seed)
     model.train([c for c, k in zip(train, keep, strict=True) if k], marginals[keep], X_dev=dev,
                 Y_dev=_gold(session, gold_name, dev_split, cls), n_epochs=epochs, seed=seed)  # fmt: skip
-    model.save(save_dir)
+    model.save(Path(save_dir))  # a Path is the folder itself (a bare string is a name under checkpoints/)
     n = model.save_marginals(session, dev)
     click.echo(f"model written to {save_dir}; saved {n} predicted marginals for split {dev_split}")
 
@@ -153,7 +153,7 @@ def _evaluate(session, candidate_class, split, gold_name, gen_path, disc_dir, lf
         from snorkel_ie.learning.discriminative import BiLSTM
 
         cands = session.scalars(select(cls).where(cls.split == split).order_by(cls.id)).all()
-        rows.append((f"BiLSTM ({Path(disc_dir).name})", binary_prf(BiLSTM().load(disc_dir).predictions(cands), gold)))
+        rows.append((f"BiLSTM ({Path(disc_dir).name})", binary_prf(BiLSTM().load(Path(disc_dir), verbose=False).predictions(cands), gold)))
     lines = [f"{candidate_class} split {split}: {L.shape[0]} candidates, {int((gold == 1).sum())} gold positive"]
     lines.append(f"{'model':<24} {'precision':>9} {'recall':>7} {'F1':>6}")
     lines += [f"{name:<24} {p:>9.3f} {r:>7.3f} {f1:>6.3f}" for name, (p, r, f1) in rows]

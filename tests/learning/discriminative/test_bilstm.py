@@ -49,8 +49,8 @@ def test_importing_the_package_does_not_import_tensorflow():
     assert out.strip() == "False"
 
 
-def test_rernn_is_the_bilstm():
-    assert reRNN is BiLSTM
+def test_rernn_is_the_bilstm_under_its_07_name():
+    assert issubclass(reRNN, BiLSTM) and reRNN().name == "reRNN"
 
 
 @pytest.mark.slow
