@@ -14,11 +14,12 @@ snorkel-ie), where 0.7 counted it as negative by default.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import scipy.sparse as sp
@@ -245,6 +246,69 @@ class NoiseAwareClassifier:
     def _check_fitted(self) -> None:
         if not getattr(self, "_fitted", False):
             raise NotFittedError(f"{type(self).__name__} is not trained; call train(...) or load(...) first")
+
+    # ------------------------------------------------------------ persistence
+    def _checkpoint_settings(self) -> dict[str, Any]:
+        """Settings a subclass needs to rebuild itself, written to ``settings.json``."""
+        return {}
+
+    def _write_weights(self, folder: Path) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _read_weights(self, folder: Path, settings: dict[str, Any]) -> None:  # pragma: no cover - abstract
+        """Restore the weights (and whatever else :meth:`_write_weights` wrote) from ``folder``."""
+        raise NotImplementedError
+
+    def save(
+        self,
+        model_name: str | os.PathLike | None = None,
+        save_dir: str | os.PathLike | None = None,
+        verbose: bool = True,
+        global_step: int = 0,
+    ) -> Path:
+        """Write the model to the folder ``save_dir/model_name`` (created if missing; returned).
+
+        Snorkel 0.7's parameters: ``model_name`` defaults to the model's ``name`` and
+        ``save_dir`` to ``"checkpoints"``; a ``pathlib.Path`` alone (``save(path)``) is the
+        folder itself (see :func:`checkpoint_dir`). ``global_step`` (0.7's training step of
+        the checkpoint) is recorded with the settings.
+        """
+        self._check_fitted()
+        d = checkpoint_dir(model_name, save_dir, self.name)
+        d.mkdir(parents=True, exist_ok=True)
+        settings = {
+            **self._checkpoint_settings(),
+            "cardinality": self.cardinality,
+            "seed": self.seed,
+            "name": self.name,
+            "global_step": int(global_step),
+        }
+        (d / "settings.json").write_text(json.dumps(settings, indent=1))
+        self._write_weights(d)
+        if verbose:
+            print(f"[{self.name}] Model saved as <{d}>")
+        return d
+
+    def load(
+        self,
+        model_name: str | os.PathLike | None = None,
+        save_dir: str | os.PathLike | None = None,
+        verbose: bool = True,
+    ) -> Self:
+        """Restore a model written by :meth:`save` from ``save_dir/model_name``; returns ``self``."""
+        d = checkpoint_dir(model_name, save_dir, self.name)
+        try:
+            settings = json.loads((d / "settings.json").read_text())
+            self._read_weights(d, settings)
+        except FileNotFoundError as err:
+            raise ConfigurationError(
+                f"{d} does not hold a saved {type(self).__name__} ({err.filename} missing)"
+            ) from err
+        self.cardinality, self.seed, self.name = settings["cardinality"], settings["seed"], settings["name"]
+        self._fitted = True
+        if verbose:
+            print(f"[{self.name}] Loaded model <{d}>")
+        return self
 
     def _marginals(self, X: Any, batch_size: int | None, groups: Sequence[Any] | None) -> np.ndarray:
         m = self.marginals(X) if batch_size is None else self.marginals(X, batch_size=batch_size)  # type: ignore[call-arg]

@@ -36,7 +36,6 @@ from snorkel_ie.learning.discriminative.base import (
     as_gold,
     balance_training_set,
     check_dev_ckpt_delay,
-    checkpoint_dir,
     dev_checkpoint_allowed,
     pool_marginals,
     soft_labels,
@@ -590,57 +589,22 @@ class BiLSTM(NoiseAwareClassifier):
         return self._forward[1]
 
     # ------------------------------------------------------------ persistence
-    def save(
-        self,
-        model_name: str | os.PathLike | None = None,
-        save_dir: str | os.PathLike | None = None,
-        verbose: bool = True,
-        global_step: int = 0,
-    ) -> Path:
-        """Write weights, vocabulary and settings to the folder ``save_dir/model_name``.
+    # save / load: NoiseAwareClassifier's, with Snorkel 0.7's parameters.
+    def _checkpoint_settings(self) -> dict[str, Any]:
+        return dict(self.settings)
 
-        Snorkel 0.7's parameters: ``model_name`` defaults to the model's ``name`` and
-        ``save_dir`` to ``"checkpoints"``; a ``pathlib.Path`` alone (``save(path)``) is
-        the folder itself (see :func:`.base.checkpoint_dir`). ``global_step`` (0.7's
-        training step of the checkpoint) is recorded with the settings. The folder is
-        created if missing and returned.
-        """
-        self._check_fitted()
-        d = checkpoint_dir(model_name, save_dir, self.name)
-        d.mkdir(parents=True, exist_ok=True)
-        (d / "settings.json").write_text(json.dumps({**self.settings, "global_step": int(global_step)}, indent=1))
-        (d / "vocab.json").write_text(json.dumps(self.vocab.words))  # type: ignore[union-attr]
-        np.savez(d / "weights.npz", *self._net.get_weights())
-        if verbose:
-            print(f"[{self.name}] Model saved as <{d}>")
-        return d
+    def _write_weights(self, folder: Path) -> None:
+        (folder / "vocab.json").write_text(json.dumps(self.vocab.words))  # type: ignore[union-attr]
+        np.savez(folder / "weights.npz", *self._net.get_weights())
 
-    def load(
-        self,
-        model_name: str | os.PathLike | None = None,
-        save_dir: str | os.PathLike | None = None,
-        verbose: bool = True,
-    ) -> BiLSTM:
-        """Restore a model written by :meth:`save` from ``save_dir/model_name``; returns ``self``."""
-        d = checkpoint_dir(model_name, save_dir, self.name)
-        try:
-            settings = json.loads((d / "settings.json").read_text())
-            words = json.loads((d / "vocab.json").read_text())
-            with np.load(d / "weights.npz") as z:
-                weights = [z[f"arr_{i}"] for i in range(len(z.files))]
-        except FileNotFoundError as err:
-            raise ConfigurationError(
-                f"{d} does not hold a saved {type(self).__name__} ({err.filename} missing)"
-            ) from err
+    def _read_weights(self, folder: Path, settings: dict[str, Any]) -> None:
+        words = json.loads((folder / "vocab.json").read_text())
+        with np.load(folder / "weights.npz") as z:
+            weights = [z[f"arr_{i}"] for i in range(len(z.files))]
         self.settings = {k: settings[k] for k in _SETTINGS if k in settings}
-        self.cardinality, self.seed, self.name = settings["cardinality"], settings["seed"], settings["name"]
         self.vocab = Vocabulary(words[2:])
         self._net = _build_network(len(self.vocab), self.settings, None)
         self._net.set_weights(weights)
-        self._fitted = True
-        if verbose:
-            print(f"[{self.name}] Loaded model <{d}>")
-        return self
 
     def __getstate__(self) -> dict[str, Any]:
         """Picklable state: the network travels as its weight arrays (e.g. to and from worker processes)."""

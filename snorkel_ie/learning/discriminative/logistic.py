@@ -15,8 +15,6 @@ Examples
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -30,7 +28,6 @@ from snorkel_ie.learning.discriminative.base import (
     as_gold,
     balance_training_set,
     check_dev_ckpt_delay,
-    checkpoint_dir,
     dev_checkpoint_allowed,
     soft_labels,
 )
@@ -240,56 +237,13 @@ class SparseLogisticRegression(NoiseAwareClassifier):
                 p[s : s + step] = _probs(self._logits(X[s : s + step]))
         return p[:, 0] if self.cardinality == 2 else p
 
-    def save(
-        self,
-        model_name: str | os.PathLike | None = None,
-        save_dir: str | os.PathLike | None = None,
-        verbose: bool = True,
-        global_step: int = 0,
-    ) -> Path:
-        """Write weights and settings to the folder ``save_dir/model_name`` (created if missing; returned).
+    # save / load: NoiseAwareClassifier's, with Snorkel 0.7's parameters.
+    def _write_weights(self, folder: Path) -> None:
+        np.savez(folder / "weights.npz", W=self.W, bias=self.bias)
 
-        Snorkel 0.7's parameters, as for
-        :meth:`~snorkel_ie.learning.discriminative.bilstm.BiLSTM.save`: ``model_name``
-        defaults to the model's ``name``, ``save_dir`` to ``"checkpoints"``, and a
-        ``pathlib.Path`` alone is the folder itself.
-        """
-        self._check_fitted()
-        d = checkpoint_dir(model_name, save_dir, self.name)
-        d.mkdir(parents=True, exist_ok=True)
-        settings = {
-            "cardinality": self.cardinality,
-            "seed": self.seed,
-            "name": self.name,
-            "global_step": int(global_step),
-        }
-        (d / "settings.json").write_text(json.dumps(settings))
-        np.savez(d / "weights.npz", W=self.W, bias=self.bias)
-        if verbose:
-            print(f"[{self.name}] Model saved as <{d}>")
-        return d
-
-    def load(
-        self,
-        model_name: str | os.PathLike | None = None,
-        save_dir: str | os.PathLike | None = None,
-        verbose: bool = True,
-    ) -> SparseLogisticRegression:
-        """Restore a model written by :meth:`save` from ``save_dir/model_name``; returns ``self``."""
-        d = checkpoint_dir(model_name, save_dir, self.name)
-        try:
-            s = json.loads((d / "settings.json").read_text())
-            with np.load(d / "weights.npz") as z:
-                self.W, self.bias = z["W"], z["bias"]
-        except FileNotFoundError as err:
-            raise ConfigurationError(
-                f"{d} does not hold a saved {type(self).__name__} ({err.filename} missing)"
-            ) from err
-        self.cardinality, self.seed, self.name = s["cardinality"], s["seed"], s["name"]
-        self._fitted = True
-        if verbose:
-            print(f"[{self.name}] Loaded model <{d}>")
-        return self
+    def _read_weights(self, folder: Path, settings: dict[str, Any]) -> None:
+        with np.load(folder / "weights.npz") as z:
+            self.W, self.bias = z["W"], z["bias"]
 
 
 class _Adam:
