@@ -23,9 +23,9 @@ from snorkel_ie.db.models import Candidate, get_candidate_class
 from snorkel_ie.errors import CandidateError, ConfigurationError
 from snorkel_ie.labeling import _rows
 from snorkel_ie.labeling._apply import ErrorRecord, Job, PartitionResult
-from snorkel_ie.labeling._options import query_candidate_ids
+from snorkel_ie.labeling._options import _check_count, check_key_group, query_candidate_ids
 from snorkel_ie.labeling.matrix import candidate_type_of
-from snorkel_ie.runner import run_partitions
+from snorkel_ie.runner import check_cluster_url, run_partitions
 
 
 @dataclass
@@ -117,6 +117,48 @@ class _Annotator:
         ids = query_candidate_ids(session, cids_query)
         ctype, cls = self._resolve(session, split, candidate_class, ids)
         return ctype, cls, ids
+
+    def _begin(
+        self,
+        session: Session | None,
+        split: int,
+        cids_query: Any,
+        candidate_class: Any,
+        *,
+        key_group: int,
+        count: int | None,
+        progress: bool,
+        progress_bar: bool | None,
+        client: Any,
+    ) -> tuple[Session, bool, str, Any, np.ndarray]:
+        """The start of every ``apply``: check Snorkel 0.7's options, commit, pick the candidates.
+
+        Returns the session, whether to show progress (``progress_bar``, 0.7's spelling,
+        wins when given), and the candidate type, class and sorted ids.
+        """
+        check_key_group(key_group)
+        _check_count(count)
+        progress = progress if progress_bar is None else bool(progress_bar)
+        session = session if session is not None else _default_session()
+        if client is not None:
+            check_cluster_url(session.get_bind().url)
+        session.commit()  # the workers' connections must see the candidates
+        ctype, cls, ids = self._candidates(session, split, candidate_class, cids_query)
+        return session, progress, ctype, cls, ids
+
+    def _finish(self, session: Session, summary: ApplySummary, progress: bool) -> None:
+        """Keep and (with ``progress``) print the summary; end the read snapshot to see the rows just written."""
+        self.last_summary = summary
+        if progress:
+            print(summary)
+        session.commit()
+
+    def apply_existing(self, split: int = 1, key_group: int = 0, cids_query: Any = None, **kwargs: Any) -> Any:
+        """Annotate another split with the existing key set only (Snorkel 0.7's ``replace_key_set=False``).
+
+        Takes the options of :meth:`apply`.
+        """
+        return self.apply(split, key_group, False, cids_query, **kwargs)  # type: ignore[attr-defined]
 
     @staticmethod
     def _class_spec(cls: Any) -> tuple[str, tuple[str, ...], int, tuple[Any, ...]] | None:

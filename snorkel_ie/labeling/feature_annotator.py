@@ -18,13 +18,11 @@ from snorkel_ie.labeling._annotator_base import (
     _analyze,
     _Annotator,
     _db_url,
-    _default_session,
     _merge_errors,
 )
 from snorkel_ie.labeling._apply import Job, feature_partition
-from snorkel_ie.labeling._options import _check_count, _matrix_rows, check_key_group, finish_matrix
+from snorkel_ie.labeling._options import _matrix_rows, check_key_group, finish_matrix
 from snorkel_ie.labeling.matrix import AnnotationMatrix, load_matrix
-from snorkel_ie.runner import check_cluster_url
 
 __all__ = ["FeatureAnnotator"]
 
@@ -110,15 +108,11 @@ class FeatureAnnotator(_Annotator):
         client
             A ``dask.distributed.Client`` to run the partitions on (PostgreSQL only).
         """
-        check_key_group(key_group)
-        _check_count(count)
-        progress = progress if progress_bar is None else bool(progress_bar)
-        session = session if session is not None else _default_session()
-        if client is not None:
-            check_cluster_url(session.get_bind().url)
         t0 = time.perf_counter()
-        session.commit()
-        ctype, cls, ids = self._candidates(session, split, candidate_class, cids_query)
+        session, progress, ctype, cls, ids = self._begin(
+            session, split, cids_query, candidate_class, key_group=key_group, count=count, progress=progress,
+            progress_bar=progress_bar, client=client,
+        )  # fmt: skip
         row_split = None if cids_query is not None else split
         old = None
         if not clear:
@@ -152,10 +146,7 @@ class FeatureAnnotator(_Annotator):
         summary = ApplySummary(
             split, ctype, len(ids), ["featurizer"], [], n_rows, time.perf_counter() - t0, _merge_errors(results)
         )
-        self.last_summary = summary
-        if progress:
-            print(summary)
-        session.commit()  # end the read snapshot: see the rows just written
+        self._finish(session, summary, progress)
         rows = ids if cids_query is not None else None
         if replace_key_set:
             matrix = load_matrix(session, "feature", row_split, candidate_class=cls or ctype, candidate_ids=rows)
@@ -170,15 +161,6 @@ class FeatureAnnotator(_Annotator):
         return load_matrix(
             session, "feature", row_split, candidate_class=cls or ctype, key_names=names, candidate_ids=rows
         )
-
-    def apply_existing(
-        self, split: int = 1, key_group: int = 0, cids_query: Any = None, **kwargs: Any
-    ) -> AnnotationMatrix:
-        """Featurize another split keeping only features that already exist (0.7's ``replace_key_set=False``).
-
-        Takes the options of :meth:`apply`.
-        """
-        return self.apply(split, key_group, False, cids_query, **kwargs)
 
     def load_matrix(
         self,

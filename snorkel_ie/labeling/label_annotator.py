@@ -24,15 +24,13 @@ from snorkel_ie.labeling._annotator_base import (
     _analyze,
     _Annotator,
     _db_url,
-    _default_session,
     _merge_errors,
     _merge_seconds,
 )
 from snorkel_ie.labeling._apply import ErrorRecord, Job, label_partition
 from snorkel_ie.labeling._hashing import lf_hash
-from snorkel_ie.labeling._options import _check_count, _matrix_rows, check_key_group, finish_matrix
+from snorkel_ie.labeling._options import _matrix_rows, check_key_group, finish_matrix
 from snorkel_ie.labeling.matrix import AnnotationMatrix, load_matrix, resolve_keys
-from snorkel_ie.runner import check_cluster_url
 
 __all__ = ["LabelAnnotator"]
 
@@ -149,15 +147,11 @@ class LabelAnnotator(_Annotator):
             ``client`` with a SQLite database; ``key_group`` other than 0; a bad ``count``
             or ``cids_query``.
         """
-        check_key_group(key_group)
-        _check_count(count)
-        progress = progress if progress_bar is None else bool(progress_bar)
-        session = session if session is not None else _default_session()
-        if client is not None:
-            check_cluster_url(session.get_bind().url)
         t0 = time.perf_counter()
-        session.commit()  # the workers' connections must see the candidates
-        ctype, cls, ids = self._candidates(session, split, candidate_class, cids_query)
+        session, progress, ctype, cls, ids = self._begin(
+            session, split, cids_query, candidate_class, key_group=key_group, count=count, progress=progress,
+            progress_bar=progress_bar, client=client,
+        )  # fmt: skip
         names, key_of = self._key_set(session, replace_key_set)
         hashes = {lf.__name__: lf_hash(lf) for lf in self.lfs if lf.__name__ in key_of}
         subset = cids_query is not None
@@ -191,10 +185,7 @@ class LabelAnnotator(_Annotator):
         summary = ApplySummary(
             split, ctype, len(ids), stale, skipped, n_rows, time.perf_counter() - t0, errors, _merge_seconds(results)
         )
-        self.last_summary = summary
-        if progress:
-            print(summary)
-        session.commit()  # end the read snapshot: see the rows just written
+        self._finish(session, summary, progress)
         return load_matrix(
             session,
             "label",
@@ -203,15 +194,6 @@ class LabelAnnotator(_Annotator):
             key_names=names,
             candidate_ids=ids,
         )
-
-    def apply_existing(
-        self, split: int = 1, key_group: int = 0, cids_query: Any = None, **kwargs: Any
-    ) -> AnnotationMatrix:
-        """Apply the LFs that already have keys to another split (Snorkel 0.7's ``replace_key_set=False``).
-
-        Takes the options of :meth:`apply`.
-        """
-        return self.apply(split, key_group, False, cids_query, **kwargs)
 
     def load_matrix(
         self,
