@@ -188,38 +188,16 @@ class _Annotator:
                 stacklevel=3,
             )
             processes = False
-        desc = "labeling" if self.kind == "label" else "featurizing"
+        shown = {"progress": progress, "desc": "labeling" if self.kind == "label" else "featurizing",
+                 "unit": "candidate", "weight": len, "total": total}  # fmt: skip
         if processes:
             context: dict[str, Any] = {"job": replace(job, fns_blob=blob)}
             return list(
-                run_partitions(
-                    self._partition_fn,
-                    parts,
-                    parallelism=parallelism,
-                    client=client,
-                    context=context,
-                    progress=progress,
-                    desc=desc,
-                    unit="candidate",
-                    weight=len,
-                    total=total,
-                )
+                run_partitions(self._partition_fn, parts, parallelism=parallelism, client=client, context=context, **shown)
             )
         cache = self._view_cache(ids, job)
         context = {"job": _with_local_functions(job, fns), "engine": session.get_bind(), "cache": cache}
-        return list(
-            run_partitions(
-                self._partition_fn,
-                parts,
-                parallelism=1,
-                context=context,
-                progress=progress,
-                desc=desc,
-                unit="candidate",
-                weight=len,
-                total=total,
-            )
-        )
+        return list(run_partitions(self._partition_fn, parts, parallelism=1, context=context, **shown))
 
     def _view_cache(self, ids: np.ndarray, job: Job) -> dict | None:
         """In-process cache of loaded candidate views, valid while the split's candidate set is unchanged."""

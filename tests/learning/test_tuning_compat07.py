@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import scipy.sparse as sp
 
 from snorkel_ie.errors import ConfigurationError
 from snorkel_ie.learning.discriminative.logistic import SparseLogisticRegression
 from snorkel_ie.learning.tuning import GridSearch, RandomSearch
+from tests.learning.test_tuning import _task
 
 GRID_INIT_07 = [
     "model_class",
@@ -140,19 +140,6 @@ def test_fit_rejects_bad_n_threads(bad):
 
 
 # ------------------------------------------------------------ the sparse logistic regression
-
-
-def _task(n: int, seed: int):
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 2, n)
-    rows, cols = [], []
-    for i in range(n):
-        feats = {int(y[i])} | set(rng.integers(2, 40, 3).tolist())
-        rows += [i] * len(feats)
-        cols += sorted(feats)
-    X = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, 40))
-    gold = np.where(y == 1, 1, -1)
-    return X, np.where(gold == 1, 0.8, 0.3), gold
 
 
 @pytest.fixture(scope="module")
