@@ -1,0 +1,137 @@
+"""Database writing for :class:`~snorkel_ie.parsing.corpus_parser.CorpusParser`.
+
+One batch of encoded documents is written in one transaction (COPY on PostgreSQL,
+``executemany`` on SQLite), skipping the documents stored meanwhile, so a batch written
+twice is stored once. :class:`_Writer` is the single writer thread of a SQLite (or
+one-process) run; :func:`_encode_and_write` is the PostgreSQL worker that parses and
+writes a batch, which worker processes import by this module's path.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError
+
+from snorkel_ie.db.bulk import allocate_ids, insert_rows
+from snorkel_ie.db.engine import WRITE_LOCK, get_engine
+from snorkel_ie.db.models.context import TOKEN_ATTRIBUTES
+from snorkel_ie.parsing._encoding import _encode_batch, _Encoded, _EncodedDoc
+from snorkel_ie.parsing.preprocessors import DocRecord
+
+if TYPE_CHECKING:
+    from snorkel_ie.parsing.corpus_parser import ParseSummary
+
+SENTENCE_COLUMNS = ("id", "stable_id", "document_id", "position", "text", *TOKEN_ATTRIBUTES)
+
+
+@dataclass
+class _BatchResult:
+    documents: int = 0
+    sentences: int = 0
+    tokens: int = 0
+    spans: int = 0
+    skipped: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    records: int = 0  # input documents in the batch (progress)
+
+
+def _bind_names(conn: Any, names: list[str]) -> set[str]:
+    from sqlalchemy import bindparam
+
+    stmt = text("SELECT name FROM document WHERE name IN :names").bindparams(bindparam("names", expanding=True))
+    return {row[0] for row in conn.execute(stmt, {"names": names})}
+
+
+def _write(conn: Any, docs: list[_EncodedDoc]) -> _BatchResult:
+    """Write one batch in the caller's transaction; documents stored meanwhile are skipped."""
+    result = _BatchResult()
+    if not docs:
+        return result
+    stored = _bind_names(conn, [d.name for d in docs])
+    docs = [d for d in docs if d.name not in stored]
+    result.skipped = len(stored)
+    n_sent = sum(len(d.sentences) for d in docs)
+    doc_ids = allocate_ids(conn, "document", len(docs))
+    sent_ids = iter(allocate_ids(conn, "sentence", n_sent))
+    span_ids = iter(allocate_ids(conn, "span", sum(len(d.spans) for d in docs)))
+    doc_rows, sent_rows, span_rows = [], [], []
+    for doc_id, d in zip(doc_ids, docs, strict=True):
+        doc_rows.append((doc_id, f"{d.name}::document:0:0", d.name, d.meta))
+        ids = [next(sent_ids) for _ in d.sentences]
+        for sid, row in zip(ids, d.sentences, strict=True):
+            sent_rows.append((sid, row[0], doc_id, *row[1:]))
+        span_rows.extend((next(span_ids), stable, ids[p], a, b) for p, stable, a, b in d.spans)
+        result.tokens += d.tokens
+    insert_rows(conn, "document", ("id", "stable_id", "name", "meta"), doc_rows)
+    insert_rows(conn, "sentence", SENTENCE_COLUMNS, sent_rows)
+    insert_rows(conn, "span", ("id", "stable_id", "sentence_id", "char_start", "char_end"), span_rows)
+    result.documents, result.sentences, result.spans = len(docs), n_sent, len(span_rows)
+    return result
+
+
+def _write_transaction(engine: Engine, docs: list[_EncodedDoc]) -> _BatchResult:
+    with engine.connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
+        return _write(conn, docs)
+
+
+def _encode_and_write(records: list[DocRecord], *, parser: Any, fn: Any, db_url: str, in_worker: bool) -> _BatchResult:
+    """PostgreSQL worker: parse a batch and write it in one transaction.
+
+    Idempotent: documents already stored are skipped by name, so a batch run twice is
+    stored once. Should another copy of the batch commit the same names while this one
+    writes (a cluster re-running a partition it wrongly thought lost), the unique name
+    makes this transaction fail and one retry skips them.
+    """
+    encoded = _encode_batch(records, parser=parser, fn=fn, in_worker=in_worker)
+    engine = get_engine(db_url)
+    try:
+        result = _write_transaction(engine, encoded.docs)
+    except IntegrityError:
+        result = _write_transaction(engine, encoded.docs)
+    result.failures = encoded.failures
+    result.records = len(records)
+    return result
+
+
+class _Writer:
+    """A thread that writes batches while the caller parses the next one (one batch queued)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._loop, name="snorkel-ie-writer", daemon=True)
+
+    def __enter__(self) -> _Writer:
+        self.thread.start()
+        return self
+
+    def put(self, encoded: _Encoded, n: int, summary: ParseSummary, bar: Any) -> None:
+        self._raise()
+        self.queue.put((encoded, n, summary, bar))
+
+    def _loop(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is not None:
+                continue
+            encoded, n, summary, bar = item
+            try:
+                summary.add(_write_transaction(self.engine, encoded.docs))
+                bar.update(n)
+            except BaseException as err:
+                self.error = err
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if exc_type is None:
+            self._raise()
