@@ -12,29 +12,25 @@ Examples
 
 from __future__ import annotations
 
-import json
-import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from snorkel_ie.errors import ConvergenceWarning, ModelError, NotFittedError
-from snorkel_ie.learning.generative.dependencies import (
-    DEP_EXCLUSIVE,
-    DEP_FIXING,
-    DEP_REINFORCING,
-    DEP_SIMILAR,
-    Dependency,
-)
+from snorkel_ie.errors import ModelError, NotFittedError
+from snorkel_ie.learning.generative.dependencies import Dependency
 from snorkel_ie.learning.generative.factor_graph import FactorGraph, build_factor_graph
+from snorkel_ie.learning.generative.inspection import (
+    GenerativeModelWeights,
+    model_lf_stats,
+    model_weights,
+    warn_convergence,
+)
+from snorkel_ie.learning.generative.persistence import load_model, save_model
 from snorkel_ie.learning.generative.training import (
     LabelData,
     LearnSettings,
-    class_offsets,
     compute_posterior,
-    lf_views,
     train_weights,
 )
 from snorkel_ie.learning.generative.validation import check_deps, infer_cardinality, to_label_data
@@ -50,29 +46,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["GenerativeModel", "GenerativeModelWeights"]
-
-_FORMAT_VERSION = 1
-
-
-@dataclass
-class GenerativeModelWeights:
-    """Learned weights, as Snorkel 0.7's ``gen_model.weights``.
-
-    ``lf_accuracy`` holds the learned accuracy weights (the fixed LF-prior weights are in
-    ``lf_prior``; a vote's effective log-potential is their sum). Dependency weights are
-    dense ``(n_lfs, n_lfs)`` matrices indexed ``[j, k]`` for a dependency ``(j, k, type)``.
-    ``class_prior`` is one signed weight for a binary model and ``k`` weights otherwise.
-    """
-
-    lf_accuracy: np.ndarray
-    lf_prior: np.ndarray
-    lf_propensity: np.ndarray
-    lf_class_propensity: np.ndarray
-    dep_similar: np.ndarray
-    dep_fixing: np.ndarray
-    dep_reinforcing: np.ndarray
-    dep_exclusive: np.ndarray
-    class_prior: np.ndarray = field(default_factory=lambda: np.zeros(1))
 
 
 class GenerativeModel:
@@ -253,7 +226,7 @@ class GenerativeModel:
         if timer is not None:
             timer.end()
         self.coverage_ = data.col_counts / data.n_rows
-        self._warn_convergence(data)
+        warn_convergence(self, data)
 
     @staticmethod
     def _check_hyper(epochs, step_size, decay, reg_param, reg_type, burn_in, threads) -> None:
@@ -298,28 +271,6 @@ class GenerativeModel:
         if arr.shape[0] != m or not np.all(np.isfinite(arr)):
             raise ModelError(f"LF_acc_prior_weights must hold {m} finite numbers, got {arr.shape[0]}")
         return arr
-
-    def _warn_convergence(self, data: LabelData) -> None:
-        w = self.weight_vector_
-        g = self.graph_
-        learn = ~g.weight_fixed
-        if not np.all(np.isfinite(w)) or np.max(np.abs(w[learn]), initial=0.0) > 20.0:
-            warnings.warn(
-                "weights diverged (|w| > 20 or not finite): an LF may be perfectly (anti-)correlated with the "
-                "others; raise reg_param or lower step_size",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-        lay = g.layout
-        voting = np.zeros(lay.size, dtype=bool)
-        voting[lay.acc : lay.acc + lay.n_lfs] = data.col_counts > 0
-        moved = np.abs(w - g.weight_value) > 1e-8
-        if np.any(learn & voting) and not np.any(moved & learn):
-            warnings.warn(
-                "no weight moved from its initial value; raise step_size or epochs",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
 
     # ------------------------------------------------------------------ inference
     def _check_fitted(self) -> None:
@@ -384,22 +335,7 @@ class GenerativeModel:
     def weights(self) -> GenerativeModelWeights:
         """The learned weights (see :class:`GenerativeModelWeights`)."""
         self._check_fitted()
-        w, lay = self.weight_vector_, self.graph_.layout
-        m = lay.n_lfs
-        deps = {t: np.zeros((m, m)) for t in (DEP_SIMILAR, DEP_FIXING, DEP_REINFORCING, DEP_EXCLUSIVE)}
-        for d, (j, k, t) in enumerate(self.deps_):
-            deps[t][j, k] = w[lay.dep + d]
-        return GenerativeModelWeights(
-            lf_accuracy=w[lay.acc : lay.acc + m].copy(),
-            lf_prior=w[lay.prior : lay.prior + m].copy(),
-            lf_propensity=w[lay.prop : lay.prop + m].copy(),
-            lf_class_propensity=w[lay.cprop : lay.cprop + m].copy(),
-            dep_similar=deps[DEP_SIMILAR],
-            dep_fixing=deps[DEP_FIXING],
-            dep_reinforcing=deps[DEP_REINFORCING],
-            dep_exclusive=deps[DEP_EXCLUSIVE],
-            class_prior=w[: lay.n_class].copy(),
-        )
+        return model_weights(self)
 
     def learned_lf_stats(self) -> pd.DataFrame:
         """Accuracy, coverage, precision and recall of each LF implied by the learned weights.
@@ -411,91 +347,17 @@ class GenerativeModel:
         P(vote = y) averaged over classes.
         """
         self._check_fitted()
-        w, g = self.weight_vector_, self.graph_
-        acc, prop, cprop, *_ = lf_views(g, w)
-        k = self.k_
-        theta = class_offsets(g, w)[:k]
-        correct = np.repeat((1.0 / (1.0 + (k - 1) * np.exp(-2.0 * acc)))[:, None], k, axis=1)  # P(vote = y | vote, y)
-        pol = getattr(self, "polarity_", None)
-        if self.signed_ and pol is not None:
-            one = pol != 0  # a one-sided LF always votes its sign
-            correct[one] = (np.array([-1, 1])[None, :] == pol[one][:, None]).astype(float)
-        if self.lf_propensity or self.lf_class_propensity:
-            sy = np.array([-1.0, 1.0]) if k == 2 else np.zeros(k)
-            u = prop[:, None] + cprop[:, None] * sy[None, :] + np.logaddexp(acc, np.log(k - 1) - acc)[:, None]
-            pvote = 1.0 / (1.0 + np.exp(-u))  # (m, k)
-            log_pi = theta + np.sum(np.log1p(np.exp(u)), axis=0)
-        else:
-            pvote = np.repeat(self.coverage_[:, None], k, axis=1)
-            log_pi = theta.copy()
-        pi = np.exp(log_pi - log_pi.max())
-        pi /= pi.sum()
-        coverage = pvote @ pi
-        accuracy = (pvote * correct) @ pi / np.maximum(coverage, 1e-300)
-        if self.signed_:
-            pos_right = pi[1] * pvote[:, 1] * correct[:, 1]
-            neg_wrong = pi[0] * pvote[:, 0] * (1.0 - correct[:, 0])
-            precision = pos_right / np.maximum(pos_right + neg_wrong, 1e-300)
-            recall = pvote[:, 1] * correct[:, 1]
-        else:
-            precision = accuracy
-            recall = (pvote * correct).mean(axis=1)
-        import pandas as pd  # only for the report: training and inference do not need it
-
-        index = self.lf_names_ if self.lf_names_ is not None else range(g.layout.n_lfs)
-        return pd.DataFrame(
-            {"Accuracy": accuracy, "Coverage": coverage, "Precision": precision, "Recall": recall}, index=index
-        )
+        return model_lf_stats(self)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> None:
         """Write the model to ``path.npz`` (arrays) and ``path.json`` (settings); no pickled code."""
         self._check_fitted()
-        base = Path(path).with_suffix("") if Path(path).suffix in (".npz", ".json") else Path(path)
-        g = self.graph_
-        arrays = {name: getattr(g, name) for name in _GRAPH_ARRAYS}
-        np.savez(
-            base.with_name(base.name + ".npz"), weight_vector=self.weight_vector_, coverage=self.coverage_, **arrays
-        )
-        meta = {
-            "format_version": _FORMAT_VERSION,
-            "params": {k: getattr(self, k) for k in _PARAMS},
-            "k": self.k_,
-            "signed": self.signed_,
-            "n_lfs": g.layout.n_lfs,
-            "deps": [list(d) for d in self.deps_],
-            "lf_names": self.lf_names_,
-            "label_prior_weight": self.label_prior_weight_,
-            "epochs_run": self.epochs_run_,
-            "polarity": np.asarray(getattr(self, "polarity_", np.zeros(g.layout.n_lfs))).astype(int).tolist(),
-        }
-        base.with_name(base.name + ".json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        save_model(self, path)
 
     def load(self, path: str | Path) -> GenerativeModel:
         """Load a model written by :meth:`save` into this instance (and return it)."""
-        base = Path(path).with_suffix("") if Path(path).suffix in (".npz", ".json") else Path(path)
-        try:
-            meta = json.loads(base.with_name(base.name + ".json").read_text(encoding="utf-8"))
-            arrays = np.load(base.with_name(base.name + ".npz"), allow_pickle=False)
-        except (OSError, ValueError) as err:
-            raise ModelError(f"cannot load a generative model from {base}(.json/.npz): {err}") from err
-        if meta.get("format_version") != _FORMAT_VERSION:
-            raise ModelError(f"{base}.json has format version {meta.get('format_version')}, expected {_FORMAT_VERSION}")
-        for k, v in meta["params"].items():
-            setattr(self, k, v)
-        from snorkel_ie.learning.generative.factor_graph import WeightLayout
-
-        self.k_, self.signed_ = int(meta["k"]), bool(meta["signed"])
-        self.deps_ = [tuple(d) for d in meta["deps"]]
-        self.lf_names_ = meta["lf_names"]
-        self.label_prior_weight_ = meta["label_prior_weight"]
-        self.epochs_run_ = meta["epochs_run"]
-        self.polarity_ = np.asarray(meta.get("polarity", [0] * int(meta["n_lfs"])), dtype=np.int64)
-        layout = WeightLayout(self.k_, int(meta["n_lfs"]), len(self.deps_))
-        self.graph_ = FactorGraph(layout=layout, **{name: arrays[name] for name in _GRAPH_ARRAYS})
-        self.weight_vector_ = arrays["weight_vector"]
-        self.coverage_ = arrays["coverage"]
-        return self
+        return load_model(self, path)
 
 
 def _polarity(data: LabelData) -> np.ndarray:
@@ -503,13 +365,6 @@ def _polarity(data: LabelData) -> np.ndarray:
     pos = np.bincount(data.indices[data.data == 2], minlength=data.n_lfs)
     neg = np.bincount(data.indices[data.data == 1], minlength=data.n_lfs)
     return np.where((pos > 0) & (neg == 0), 1, np.where((neg > 0) & (pos == 0), -1, 0)).astype(np.int64)
-
-
-_PARAMS = ("class_prior", "lf_prior", "lf_propensity", "lf_class_propensity", "seed", "name", "cardinality")
-_GRAPH_ARRAYS = (
-    "weight_value", "weight_fixed", "var_cardinality", "factor_type", "factor_weight", "factor_param",
-    "factor_vars", "var_factor_indptr", "var_factor_ids", "dep_factors",
-)  # fmt: skip
 
 
 class _progress:
