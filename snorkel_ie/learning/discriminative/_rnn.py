@@ -1,6 +1,6 @@
 """A bidirectional LSTM layer that runs both directions in one masked scan (TensorFlow).
 
-Imported only from :mod:`.bilstm` when a network is built. Keras's ``Bidirectional(LSTM)``
+Imported only from :mod:`._network` when a network is built. Keras's ``Bidirectional(LSTM)``
 on CPU runs two while-loops whose every step multiplies the step's input by the input
 kernel. Here the input projection of every time step and both directions is one matrix
 product before the loop, and the loop body is one batched ``(2, B, H) @ (2, H, 4H)``
