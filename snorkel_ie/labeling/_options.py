@@ -10,8 +10,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from snorkel_ie.db.models import Candidate
 from snorkel_ie.errors import ConfigurationError
 from snorkel_ie.labeling.matrix import AnnotationMatrix
 
@@ -45,8 +47,14 @@ def query_candidate_ids(session: Session, cids_query: Any) -> np.ndarray:
     Raises
     ------
     ConfigurationError
-        When an item is neither a candidate nor an integer id.
+        When an item is neither a candidate nor an integer id, or an id is no candidate's.
     """
+    ids = _requested_ids(session, cids_query)
+    _check_candidates_exist(session, ids)
+    return ids
+
+
+def _requested_ids(session: Session, cids_query: Any) -> np.ndarray:
     if isinstance(cids_query, np.ndarray) and cids_query.dtype.kind in "iu":
         return np.unique(cids_query.astype(np.int64))
     if hasattr(cids_query, "statement") or hasattr(cids_query, "subquery"):
@@ -64,6 +72,20 @@ def query_candidate_ids(session: Session, cids_query: Any) -> np.ndarray:
             raise ConfigurationError(f"cids_query item {i} is {item!r}; expected a candidate or an integer id")
         ids.append(int(value))
     return np.unique(np.asarray(ids, dtype=np.int64))
+
+
+def _check_candidates_exist(session: Session, ids: np.ndarray) -> None:
+    """Refuse ids that name no candidate (a typo would otherwise come back as an empty row)."""
+    if not ids.size:
+        return
+    if ids.size <= 500:
+        known = np.fromiter(session.scalars(select(Candidate.id).where(Candidate.id.in_(ids.tolist()))), np.int64)
+    else:  # long lists: compare in numpy rather than bind thousands of parameters
+        known = np.fromiter(session.scalars(select(Candidate.id)), np.int64)
+    missing = ids[~np.isin(ids, known)]
+    if missing.size:
+        shown = ", ".join(str(i) for i in missing[:10]) + (", ..." if missing.size > 10 else "")
+        raise ConfigurationError(f"cids_query names {missing.size} id(s) that are no candidate's: {shown}")
 
 
 def finish_matrix(

@@ -83,7 +83,8 @@ class FeatureAnnotator(_Annotator):
         replace_key_set
             True: every feature produced gets a key; the matrix's columns are the
             features present in the split, and they become the key set that
-            :meth:`apply_existing` keeps. False (what :meth:`apply_existing` passes):
+            :meth:`apply_existing` keeps (not with ``cids_query``: a subset's features
+            leave the key set as it was). False (what :meth:`apply_existing` passes):
             features without a key are dropped and the columns are the key set's, in
             the same order, so a model trained on the training split applies.
         cids_query
@@ -96,7 +97,8 @@ class FeatureAnnotator(_Annotator):
         clear
             Delete the candidates' feature rows first (default, as in 0.7). False keeps
             the old rows of features the featurizer does not produce again; rows it
-            produces again take the new value.
+            produces again take the new value. If the run fails (an exception, Ctrl-C),
+            the old rows that are missing are put back.
         fail_fast
             Raise :class:`~snorkel_ie.errors.LabelingError` on the first featurizer exception.
         progress, progress_bar
@@ -136,9 +138,14 @@ class FeatureAnnotator(_Annotator):
             orm=self.orm_candidates,
             kind="feature" if replace_key_set else "feature_existing",
         )
-        results = self._run(
-            session, ids, job, fns, parallelism=parallelism or 1, progress=progress, client=client, total=count
-        )
+        try:
+            results = self._run(
+                session, ids, job, fns, parallelism=parallelism or 1, progress=progress, client=client, total=count
+            )
+        except BaseException:
+            if old is not None:  # clear=False promised to keep the stored features: put back what is missing
+                _restore_rows(session.get_bind(), old, row_split, ctype, ids)
+            raise
         n_rows = sum(r.n_rows for r in results)
         if old is not None:
             n_rows += _restore_rows(session.get_bind(), old, row_split, ctype, ids)
@@ -150,7 +157,8 @@ class FeatureAnnotator(_Annotator):
         rows = ids if cids_query is not None else None
         if replace_key_set:
             matrix = load_matrix(session, "feature", row_split, candidate_class=cls or ctype, candidate_ids=rows)
-            self.key_names_ = list(matrix.key_names)
+            if cids_query is None:  # a subset's columns are not the split's key set
+                self.key_names_ = list(matrix.key_names)
             return matrix
         # Another split gets the training split's columns, in the same order, so models apply to it.
         names = getattr(self, "key_names_", None)

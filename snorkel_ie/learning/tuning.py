@@ -40,7 +40,7 @@ import itertools
 import numbers
 import pickle
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +96,8 @@ class GridSearch:
         Fixed keyword arguments of ``train`` for every configuration.
     save_dir
         When given, each trained model that has ``save`` is saved to
-        ``save_dir/config_<i>`` (``i`` counts configurations from 0, in search order).
+        ``save_dir/config_<i>`` (``i`` counts configurations from 0, in search order): a
+        folder for the end models, ``config_<i>.npz`` and ``.json`` for ``GenerativeModel``.
     """
 
     def __init__(
@@ -199,6 +200,24 @@ class GridSearch:
         else:
             results = self._run_in_processes(job, space, int(n_threads), verbose)
         columns = score_columns(beta)
+        try:
+            rows, best = self._collect(results, space, columns, beta, verbose)
+        finally:
+            close = getattr(results, "close", None)
+            if close is not None:  # shut the worker processes down now, even when saving a model failed
+                close()
+        self.best_model = best[2]
+        stats = pd.DataFrame(rows, columns=[*self.param_names, *columns])
+        self.run_stats = stats.sort_values(columns[2], ascending=False, kind="stable").reset_index(drop=True)
+        if verbose:
+            print(f"best: {_fmt(space[best[1]])} {columns[2]}={best[0]:.4f}")
+        return self.best_model, self.run_stats
+
+    def _collect(
+        self, results: Iterable[tuple[int, float, float, Any]], space: list[dict[str, Any]], columns: tuple, beta: float,
+        verbose: bool,
+    ) -> tuple[list[dict[str, Any]], tuple[float, int, Any]]:
+        """Score, report and (with ``save_dir``) save each configuration's model as it arrives; keep the best."""
         rows: list[dict[str, Any]] = [{} for _ in space]
         best: tuple[float, int, Any] | None = None
         for i, p, r, model in results:
@@ -211,12 +230,7 @@ class GridSearch:
             if best is None or f > best[0] or (f == best[0] and i < best[1]):
                 best = (f, i, model)
         assert best is not None
-        self.best_model = best[2]
-        stats = pd.DataFrame(rows, columns=[*self.param_names, *columns])
-        self.run_stats = stats.sort_values(columns[2], ascending=False, kind="stable").reset_index(drop=True)
-        if verbose:
-            print(f"best: {_fmt(space[best[1]])} {columns[2]}={best[0]:.4f}")
-        return self.best_model, self.run_stats
+        return rows, best
 
     def _run_serially(self, job: _Job, space: list[dict[str, Any]], verbose: bool) -> Iterator[tuple]:
         for i, config in enumerate(space):
@@ -288,7 +302,9 @@ class RandomSearch(GridSearch):
     def search_space(self) -> list[dict[str, Any]]:
         rng = np.random.default_rng(self.seed)
         discrete = not any(_is_distribution(v) for v in self.parameter_dict.values())
-        size = int(np.prod([len(v) for v in self.parameter_dict.values()])) if discrete else None
+        # Distinct values only: configurations are told apart by repr, and a list such as
+        # [0.001, 1e-3] has one value, not two.
+        size = int(np.prod([len({repr(x) for x in v}) for v in self.parameter_dict.values()])) if discrete else None
         want = min(self.n, size) if size is not None else self.n
         out: list[dict[str, Any]] = []
         seen: set[tuple] = set()
@@ -325,11 +341,19 @@ def _run_config(task: tuple[int, dict[str, Any]], *, payload: bytes) -> tuple[in
     return i, p, r, blob
 
 
+def _is_binary(model: Any) -> bool:
+    """Whether a trained model predicts -1/+1 (its cardinality may have been inferred at training)."""
+    k = getattr(model, "k_", None)  # GenerativeModel: the cardinality it resolved
+    if k is None:
+        k = getattr(model, "cardinality", None)
+    return k in (None, 2)
+
+
 def _score(model: Any, job: _Job) -> tuple[float, float]:
     """Precision and recall of ``model.score`` on the dev set, with 0.7's scoring options applied."""
     params = inspect.signature(model.score).parameters
     gold = job.gold
-    if job.set_unlabeled_as_neg and getattr(model, "cardinality", None) in (None, 2):
+    if job.set_unlabeled_as_neg and _is_binary(model):
         gold = np.where(gold == 0, -1, gold)
     kwargs: dict[str, Any] = {"display": False} if "display" in params else {}
     if "b" in params:

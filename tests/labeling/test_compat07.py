@@ -259,3 +259,39 @@ def test_marginals_07_positional_training_and_cids_query(session, spouse_candida
     want = np.full(len(train), np.nan)
     want[rows] = p[rows]
     np.testing.assert_allclose(with_x, want)
+
+
+def _feats_then_fail(c):
+    if c.id % 5 == 4:
+        raise RuntimeError("featurizer bug")
+    return ["NEW"]
+
+
+def test_feature_apply_clear_false_keeps_the_old_rows_when_the_run_fails(session, spouse_candidates) -> None:
+    from snorkel_ie.errors import LabelingError
+
+    train = _split(spouse_candidates, 0)
+    assert any(c.id % 5 == 4 for c in train)
+    before = FeatureAnnotator(_feats_v1).apply(split=0, session=session, progress=False)
+    with pytest.raises(LabelingError):
+        FeatureAnnotator(_feats_then_fail).apply(split=0, session=session, clear=False, fail_fast=True, progress=False)
+    session.rollback()  # a fresh snapshot (SQLite would otherwise still show the rows as they were)
+    after = FeatureAnnotator(_feats_v1).load_matrix(session, 0, key_names=before.key_names)
+    # Every feature row stored before the failed run is still there, with its value.
+    assert (after != before).nnz == 0
+
+
+def test_feature_apply_on_a_subset_keeps_the_split_key_set(session, spouse_candidates) -> None:
+    train, dev = _split(spouse_candidates, 0), _split(spouse_candidates, 1)
+    featurizer = FeatureAnnotator()
+    F_train = featurizer.apply(split=0, session=session, progress=False)
+    featurizer.apply(split=0, cids_query=[train[0].id], session=session, progress=False)
+    F_dev = featurizer.apply_existing(split=1, session=session, progress=False)
+    assert F_dev.key_names == F_train.key_names
+    assert F_dev.shape == (len(dev), F_train.shape[1])
+
+
+def test_cids_query_names_ids_that_are_not_candidates(session, spouse_candidates) -> None:
+    missing = max(c.id for c in spouse_candidates) + 1000
+    with pytest.raises(ConfigurationError, match=str(missing)):
+        LabelAnnotator(lfs=LFS).apply(cids_query=[spouse_candidates[0].id, missing], session=session, progress=False)

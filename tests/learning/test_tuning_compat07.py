@@ -267,3 +267,25 @@ def test_parallel_search_over_bilstm_equals_serial():
     losses = [[row["loss"] for row in best.history] for best, _ in results]
     assert type(results[1][0]) is BiLSTM and losses[1] == pytest.approx(losses[0], rel=0, abs=1e-6)
     np.testing.assert_allclose(results[0][0].marginals(X_dev), results[1][0].marginals(X_dev), rtol=0, atol=1e-6)
+
+
+def test_search_space_counts_distinct_values_only():
+    # 0.001 and 1e-3 are one value: one configuration exists, and asking for five must not loop forever.
+    space = RandomSearch(Preset, {"which": ["eager", "eager"], "sleep": [0.001, 1e-3]}, None, n=5).search_space()
+    assert space == [{"which": "eager", "sleep": 0.001}]
+
+
+def test_set_unlabeled_as_neg_leaves_categorical_generative_models_alone(tmp_path):
+    from snorkel_ie.learning.generative import GenerativeModel
+    from snorkel_ie.learning.generative.synthetic import make_independent
+
+    L, y = make_independent(600, [0.85, 0.75, 0.8], [0.6, 0.6, 0.5], seed=4, cardinality=3)
+    gold = y.copy()
+    gold[::3] = 0  # unknown
+    search = GridSearch(GenerativeModel, {"epochs": [50]}, L, save_dir=tmp_path / "new" / "dir")
+    _, as_unknown = search.fit(L, gold, verbose=False)
+    _, as_negative = search.fit(L, gold, 0.5, 1, True, verbose=False)
+    # -1 is no class of a 3-class model: gold 0 must stay unknown, not become a class no model predicts.
+    assert as_negative["F-1"].tolist() == as_unknown["F-1"].tolist()
+    # The generative model was saved into a folder that did not exist.
+    assert (tmp_path / "new" / "dir" / "config_0.npz").is_file()

@@ -165,7 +165,8 @@ class GenerativeModel:
         truncation
             With ``reg_type=1``: epochs between two applications of the accumulated L1
             soft-threshold (a weight update here is a full pass, where 0.7's was one
-            candidate, so 0.7's default of 10 updates corresponds to 1).
+            candidate, so 0.7's default of 10 updates corresponds to 1). Shrinkage still
+            owed when training ends is applied then.
         burn_in
             Gibbs sweeps before the first free-phase estimate (dependencies only).
         cardinality

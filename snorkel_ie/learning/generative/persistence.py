@@ -28,6 +28,7 @@ _FORMAT_VERSION = 1
 def save_model(model: GenerativeModel, path: str | Path) -> None:
     """Write a trained ``model`` to ``path.npz`` (arrays) and ``path.json`` (settings)."""
     base = Path(path).with_suffix("") if Path(path).suffix in (".npz", ".json") else Path(path)
+    base.parent.mkdir(parents=True, exist_ok=True)
     g = model.graph_
     arrays = {name: getattr(g, name) for name in _GRAPH_ARRAYS}
     np.savez(base.with_name(base.name + ".npz"), weight_vector=model.weight_vector_, coverage=model.coverage_, **arrays)

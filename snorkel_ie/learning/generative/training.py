@@ -161,13 +161,16 @@ def train_weights(
             if settings.reg_type == 1 and settings.reg_param > 0:
                 owed += lr * n * settings.reg_param / (var + 1e-9 * n + 1e-12)
                 if epoch % settings.truncation == 0:  # truncated gradient (Langford et al., 2009)
-                    w[learn] = np.sign(w[learn]) * np.maximum(np.abs(w[learn]) - owed[learn], 0.0)
-                    owed[:] = 0.0
+                    _soft_threshold(w, owed, learn)
             if profiled is not None:
                 _profile_propensity(graph, w, data)
             lr *= settings.decay
             if not has_deps and np.max(np.abs(step), initial=0.0) < settings.tol and epoch > 2:
                 break
+        if np.any(owed):  # training ended between two truncations: pay what is owed
+            _soft_threshold(w, owed, learn)
+            if profiled is not None:
+                _profile_propensity(graph, w, data)
     finally:
         numba.set_num_threads(previous)
     return w, epoch, history
@@ -210,6 +213,12 @@ def _free_stats_shared(
     fv[lay.acc : lay.acc + m] = counts * (1.0 - rho**2)
     logz = float(counts @ np.logaddexp(acc, np.log(k - 1) - acc)) + n * lse
     return fr, fv, logz
+
+
+def _soft_threshold(w: np.ndarray, owed: np.ndarray, learn: np.ndarray) -> None:
+    """Shrink the learned weights toward 0 by ``owed`` (the L1 steps accumulated), in place; reset ``owed``."""
+    w[learn] = np.sign(w[learn]) * np.maximum(np.abs(w[learn]) - owed[learn], 0.0)
+    owed[:] = 0.0
 
 
 def _preconditioned_step(grad: np.ndarray, var: np.ndarray, w: np.ndarray, n: float, s: LearnSettings) -> np.ndarray:
