@@ -8,7 +8,7 @@ the default SQLite file.
 
 from alembic import context
 
-from snorkel_ie.db.engine import make_engine
+from snorkel_ie.db.engine import make_engine, resolve_url
 from snorkel_ie.db.models import Base
 
 target_metadata = Base.metadata
@@ -36,9 +36,9 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
-if context.is_offline_mode():
-    context.configure(url=context.config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True)
+if context.is_offline_mode():  # `alembic upgrade head --sql`: the SQL for $SNORKELDB's dialect, printed
+    context.configure(url=resolve_url(context.config.get_main_option("sqlalchemy.url") or None),
+                      target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 else:

@@ -72,14 +72,22 @@ def load_crowd_weather(data_dir: str | Path | None = None) -> CrowdDataset:
     item_index = {t: i for i, t in enumerate(items)}
     workers = sorted({r["worker_id"] for r in judgements}, key=int)
     worker_index = {w: j for j, w in enumerate(workers)}
-    rows, cols, vals = [], [], []
+    votes: dict[tuple[int, int], tuple[int, int]] = {}  # (tweet, worker) -> (answer, line)
     for line, r in enumerate(judgements, start=2):
         if r["emotion"] not in code:
             raise ParseError(f"unknown answer {r['emotion']!r}", str(base / "weather-non-agg-DFE.csv"), line)
-        if r["tweet_id"] in item_index:
-            rows.append(item_index[r["tweet_id"]])
-            cols.append(worker_index[r["worker_id"]])
-            vals.append(code[r["emotion"]])
+        if r["tweet_id"] not in item_index:
+            continue
+        cell = (item_index[r["tweet_id"]], worker_index[r["worker_id"]])
+        answer = code[r["emotion"]]
+        if cell in votes and votes[cell][0] != answer:  # one vote per worker and tweet: say which lines clash
+            raise ParseError(
+                f"worker {r['worker_id']} answered tweet {r['tweet_id']} twice, differently (first on line "
+                f"{votes[cell][1]})", str(base / "weather-non-agg-DFE.csv"), line
+            )  # fmt: skip
+        votes.setdefault(cell, (answer, line))
+    rows, cols = [i for i, _ in votes], [j for _, j in votes]
+    vals = [answer for answer, _ in votes.values()]
     L = sp.csr_matrix((vals, (rows, cols)), shape=(len(items), len(workers)), dtype=np.int64)
     gold = np.zeros(len(items), dtype=np.int64)
     for r in gold_rows:

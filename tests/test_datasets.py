@@ -31,3 +31,36 @@ def test_generative_model_on_crowd_weather_matches_majority_vote():
     majority_first = np.mean(counts.argmax(axis=1) + 1 == ds.gold)  # ties broken by the lowest class
     assert accuracy > 0.96
     assert accuracy >= majority_first
+
+
+def _copy_with_extra_row(tmp_path, change) -> tuple:
+    """The crowd weather files in ``tmp_path``, with one judgement repeated (its answer set by ``change``)."""
+    import csv
+    import shutil
+
+    src = default_data_dir() / "crowd_weather"
+    shutil.copy(src / "weather-evaluated-agg-DFE.csv", tmp_path)
+    with open(src / "weather-non-agg-DFE.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    extra = change(dict(rows[10]))
+    with open(tmp_path / "weather-non-agg-DFE.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows([*rows, extra])
+    return rows[10], len(rows) + 2  # the repeated judgement, and the line of its repeat
+
+
+def test_a_repeated_identical_judgement_is_one_vote(tmp_path):
+    _copy_with_extra_row(tmp_path, lambda r: r)
+    same = load_crowd_weather(tmp_path)
+    np.testing.assert_array_equal(same.L.toarray(), load_crowd_weather().L.toarray())
+
+
+def test_a_worker_answering_a_tweet_twice_differently_is_an_error_naming_both_lines(tmp_path):
+    from snorkel_ie.errors import ParseError
+
+    other = {"Positive": "Negative"}
+    row, line = _copy_with_extra_row(tmp_path, lambda r: {**r, "emotion": other.get(r["emotion"], "Positive")})
+    with pytest.raises(ParseError, match="twice") as err:
+        load_crowd_weather(tmp_path)
+    assert str(line) in str(err.value) and "line 12" in str(err.value) and row["worker_id"] in str(err.value)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from typing import Any
 
 import click
@@ -11,8 +13,13 @@ from snorkel_ie.errors import ConfigurationError
 
 
 def load_lfs(spec: str) -> list[Any]:
-    """Import ``package.module:NAME`` (a list of LFs) or ``package.module`` (every ``LF_*`` function in it)."""
+    """Import ``package.module:NAME`` (a list of LFs) or ``package.module`` (every ``LF_*`` function in it).
+
+    Modules in the working directory are found, as with ``python -m``.
+    """
     module_name, _, attr = spec.partition(":")
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # a console script does not see ./lfs.py, as `python -m` would
     try:
         module = importlib.import_module(module_name)
     except ImportError as err:
