@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, StaticPool
 
-from snorkel_ie.errors import ConfigurationError
+from snorkel_ie.errors import ConfigurationError, DatabaseError
 
 DEFAULT_SQLITE_FILE = "snorkel.db"
 ENV_VAR = "SNORKELDB"
@@ -62,11 +64,34 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # SQLAlchemy (see the "Serializable isolation / Savepoints" notes of its SQLite docs).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    _switch_to_wal(cursor)
+    cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
+
+
+def _switch_to_wal(cursor) -> None:
+    # While another process turns a new file into a WAL database, SQLite answers
+    # "database is locked" at once instead of waiting on the busy timeout, so several
+    # processes opening one new file together retry here for up to that timeout.
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    delay = 0.001
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "database is locked" not in str(err) or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(2 * delay, 0.05)
+
+
+def _is_memory_database(url: URL) -> bool:
+    """True when the SQLite ``url`` names an in-memory database (``sqlite://``, ``:memory:``, ``mode=memory``)."""
+    database = url.database or ""
+    return database in ("", ":memory:") or url.query.get("mode") == "memory"
 
 
 WRITE_LOCK = {"sqlite_begin_immediate": True}
@@ -81,24 +106,47 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _one_transaction_at_a_time(conn) -> None:
+    # An in-memory database has one connection, so it holds one transaction at a time.
+    if conn.connection.dbapi_connection.in_transaction:
+        raise DatabaseError(
+            "an in-memory SQLite database has a single connection, and a transaction is already open on it "
+            "(a session with uncommitted work?); commit or close that session first, "
+            "or use a SQLite file such as 'sqlite:///snorkel.db'"
+        )
+
+
 def make_engine(url: str | URL | None = None, *, pool_size: int = 5, max_overflow: int = 5) -> Engine:
     """Create an engine for ``url`` (see :func:`resolve_url`).
 
     SQLite gets foreign keys, a WAL journal and a busy timeout, so that a notebook and
-    a batch job can share one file. PostgreSQL uses psycopg2 with a bounded pool.
+    a batch job can share one file. An in-memory SQLite database lives on a single
+    connection shared by every user of the engine, so it holds one transaction at a
+    time, and disappears when the engine is disposed. PostgreSQL uses psycopg2 with a
+    bounded pool.
     """
     parsed = resolve_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
-        if database not in ("", ":memory:") and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, poolclass=NullPool)
+        if _is_memory_database(parsed):
+            # Each new connection to :memory: is a new, empty database: keep one shared
+            # connection for the engine's lifetime so the migrated tables stay visible. No
+            # rollback when a user returns it: that would undo another user's open transaction.
+            engine = create_engine(
+                parsed,
+                poolclass=StaticPool,
+                pool_reset_on_return=None,
+                connect_args={"check_same_thread": False},
+            )
+            event.listen(engine, "begin", _one_transaction_at_a_time)
+        else:
+            if not database.startswith("file:"):
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(parsed, poolclass=NullPool)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(
-        parsed, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, pool_recycle=3600
-    )
+    return create_engine(parsed, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, pool_recycle=3600)
 
 
 def get_engine(url: str | URL | None = None) -> Engine:

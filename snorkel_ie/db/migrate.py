@@ -11,12 +11,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
+from snorkel_ie.db.engine import WRITE_LOCK
 from snorkel_ie.errors import SchemaError
 
-_upgraded: set[str] = set()
 _lock = threading.Lock()
+
+MIGRATION_LOCK_KEY = 0x736E6F726B656C
+"""Key of the PostgreSQL advisory lock held while migrating ("snorkel" in ASCII)."""
 
 
 @cache
@@ -41,36 +44,72 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+@cache
+def _known_revisions() -> tuple[str, frozenset[str]]:
+    """The head and every revision of the migration scripts (read once per process)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return script.get_current_head(), frozenset(rev.revision for rev in script.walk_revisions())
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> str:
-    """Migrate the database of ``engine`` to ``revision``; returns the revision reached."""
+def _take_migration_lock(conn: Connection) -> None:
+    """Serialise migrations of one database across processes, until ``conn`` commits.
+
+    On SQLite the connection was opened with :data:`~snorkel_ie.db.engine.WRITE_LOCK`, so
+    its ``BEGIN IMMEDIATE`` already holds the database's write lock. PostgreSQL takes a
+    transaction-scoped advisory lock: without it two processes creating the same table
+    at once fail on a duplicate catalog entry.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+
+
+def _upgrade_locked(engine: Engine, revision: str, *, refuse_unknown: bool) -> None:
+    """Run ``alembic upgrade`` in one transaction that holds the migration lock.
+
+    The revision is read again under the lock, so a process that waited for another
+    one's migration finds the database already migrated and does nothing.
+    """
     config = alembic_config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
-    return current_revision(engine)
-
-
-def ensure_schema(engine: Engine) -> None:
-    """Migrate the database to head once per engine and process, if it is behind."""
-    key = str(engine.url)
-    if key in _upgraded:
-        return
-    with _lock:
-        if key in _upgraded:
-            return
-        head = head_revision()
-        current = current_revision(engine)
-        if current != head:
-            known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    with engine.connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
+        _take_migration_lock(conn)
+        if refuse_unknown:
+            head, known = _known_revisions()
+            current = MigrationContext.configure(conn).get_current_revision()
             if current is not None and current not in known:
                 raise SchemaError(
                     f"the database is at migration {current!r}, which this version of snorkel-ie does not know "
                     f"(head is {head!r}); upgrade snorkel-ie or use another database"
                 )
-            upgrade(engine)
-        _upgraded.add(key)
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> str:
+    """Migrate the database of ``engine`` to ``revision``; returns the revision reached.
+
+    Safe to call from several processes at once: the migration runs under a lock
+    (SQLite's write lock, a PostgreSQL advisory lock), and a process that finds the
+    database already at ``revision`` once it holds the lock changes nothing.
+    """
+    _upgrade_locked(engine, revision, refuse_unknown=False)
+    return current_revision(engine)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Migrate the database of ``engine`` to head if it is behind.
+
+    The stored revision is read on every call (one small query) rather than
+    remembered per URL, so a database that was deleted or replaced since the last
+    call, such as a removed SQLite file or a disposed in-memory database, is
+    migrated again. Only a database that is behind takes the migration lock.
+    """
+    head, _ = _known_revisions()
+    if current_revision(engine) == head:
+        return
+    with _lock:
+        _upgrade_locked(engine, "head", refuse_unknown=True)

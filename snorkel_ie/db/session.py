@@ -23,13 +23,18 @@ class SnorkelSession(Session):
     bind
         An existing engine to use instead of ``url``.
 
-    The database is brought to the migration head on first use.
+    The database is brought to the migration head when it is behind; the stored
+    revision is checked each time a session is opened. ``sqlite:///:memory:`` gives
+    a database private to this process that lives until :func:`dispose_engines`; it
+    has a single connection, so commit a session before opening another one.
 
     Examples
     --------
-    >>> session = SnorkelSession("sqlite:///:memory:")  # doctest: +SKIP
-    >>> session.query(Document).count()  # doctest: +SKIP
+    >>> from snorkel_ie.db.models import Document
+    >>> session = SnorkelSession("sqlite:///:memory:")
+    >>> session.query(Document).count()
     0
+    >>> session.close()
     """
 
     def __init__(self, url: str | URL | None = None, *, bind: Engine | None = None, **kwargs: Any):
