@@ -6,7 +6,10 @@
 sentence and write spans, candidates and their argument rows with bulk inserts that
 skip what already exists, so extracting twice creates no duplicates. Work is split
 into partitions of sentences, each written in one transaction, and runs serially, in
-worker processes or on Dask through :func:`snorkel_ie.runner.run_partitions`.
+worker processes or on Dask through :func:`snorkel_ie.runner.run_partitions`. The
+candidate class's definition (name, argument names, cardinality) is stored with its
+candidates, so that another process rebuilds the class by name
+(:func:`~snorkel_ie.db.models.load_candidate_class`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Connection, Engine, delete, func, select
 
 from snorkel_ie.candidates.matchers import Matcher
 from snorkel_ie.candidates.ngrams import CandidateSpace
@@ -29,8 +32,15 @@ from snorkel_ie.candidates.rows import load_sentence_rows
 from snorkel_ie.candidates.sources import resolve_sentences
 from snorkel_ie.candidates.writer import write_candidates
 from snorkel_ie.db.engine import WRITE_LOCK, get_engine
-from snorkel_ie.db.models import TOKEN_ATTRIBUTES, Candidate, TemporarySpan
-from snorkel_ie.errors import CandidateError
+from snorkel_ie.db.models import (
+    TOKEN_ATTRIBUTES,
+    AnnotatorRun,
+    Candidate,
+    TemporarySpan,
+    save_candidate_class,
+    stored_class_spec,
+)
+from snorkel_ie.errors import CandidateError, ConfigurationError
 from snorkel_ie.runner import check_cluster_url, chunk, run_partitions
 
 __all__ = ["CandidateExtractor", "ExtractionSummary", "PretaggedCandidateExtractor", "pair_arguments"]
@@ -177,7 +187,10 @@ class _Extractor:
             0 train, 1 development, 2 test (any integer works).
         clear
             First delete this candidate class's candidates of ``split`` (only those;
-            other classes and splits stay).
+            other classes and splits stay), with their annotations and the records of
+            the LFs applied to them. Nothing is deleted when the options are invalid.
+            When candidates are added to the split (cleared or not), the LF records of
+            the split are deleted, so that the next labeling run labels them all.
         parallelism
             Worker processes (1 runs here).
         client
@@ -193,40 +206,54 @@ class _Extractor:
         Returns
         -------
         ExtractionSummary
+
+        Raises
+        ------
+        CandidateError
+            Matchers that cannot be pickled with ``parallelism > 1``; a database holding
+            candidates of this class with another number of arguments.
+        ConfigurationError
+            A bad ``parallelism`` or ``partition_size``; ``client`` with SQLite.
         """
         started = time.perf_counter()
         if progress_bar is not None:
             progress = progress_bar
-        if isinstance(split, bool) or not isinstance(split, int):
-            raise CandidateError(f"split must be an integer (0 train, 1 dev, 2 test); got {split!r}")
+        _check_options(split, parallelism, partition_size)
+        # Everything that can fail is checked before the split is cleared: a setup error
+        # must not cost the split its candidates, labels and gold labels.
         engine, ids = resolve_sentences(xs, session=session, db=db)
         if client is not None:
             check_cluster_url(engine.url)
-        summary = ExtractionSummary(self.type_name, split, sentences=len(ids))
-        if clear:
-            summary.cleared = self.clear(engine, split=split)
         if parallelism > 1 or client is not None:
             self._check_picklable()
+        self._check_stored_class(engine, split=split, clear=clear)
+        summary = ExtractionSummary(self.type_name, split, sentences=len(ids))
+        summary.cleared = self._start(engine, split=split, clear=clear)
         size = partition_size or _partition_size(len(ids), parallelism if client is None else 8)
         parts = list(chunk(ids, size))
         remote = parallelism > 1 or client is not None
         context: dict[str, Any] = {"extractor": self, "split": split}
         context.update({"db_url": engine.url.render_as_string(hide_password=False)} if remote else {"engine": engine})
-        for result in run_partitions(
-            _extract_partition,
-            parts,
-            parallelism=parallelism,
-            client=client,
-            context=context,
-            progress=progress,
-            desc=f"extract {self.type_name}",
-            unit="sentence",
-            weight=len,
-        ):
-            summary.candidates += result[0]
-            summary.created += result[1]
-            summary.in_other_split += result[2]
-            summary.partitions.append(result[0])
+        try:
+            for result in run_partitions(
+                _extract_partition,
+                parts,
+                parallelism=parallelism,
+                client=client,
+                context=context,
+                progress=progress,
+                desc=f"extract {self.type_name}",
+                unit="sentence",
+                weight=len,
+            ):
+                summary.candidates += result[0]
+                summary.created += result[1]
+                summary.in_other_split += result[2]
+                summary.partitions.append(result[0])
+        finally:
+            if summary.created:  # every LF must run on the new candidates (SQLite may reuse old ids)
+                with engine.connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
+                    self._forget_lf_runs(conn, split)
         if session is not None and summary.created:
             session.expire_all()
         summary.seconds = time.perf_counter() - started
@@ -239,12 +266,50 @@ class _Extractor:
         return summary
 
     def clear(self, engine: Engine | Any, *, split: int) -> int:
-        """Delete this class's candidates of ``split`` (and, by cascade, their annotations)."""
+        """Delete this class's candidates of ``split`` (and, by cascade, their annotations).
+
+        The records of the labeling functions applied to the split go too, so that the
+        next :class:`~snorkel_ie.labeling.LabelAnnotator` run labels the new candidates.
+        Returns the number of candidates deleted.
+        """
         engine = _engine_of(engine)
-        table = Candidate.__table__
-        stmt = delete(table).where(table.c.type == self.type_name, table.c.split == split)
         with engine.connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
-            return conn.execute(stmt).rowcount
+            return self._clear(conn, split)
+
+    def _forget_lf_runs(self, conn: Connection, split: int) -> None:
+        """Delete the records of the LFs applied to this class's candidates of ``split``."""
+        runs = AnnotatorRun.__table__
+        conn.execute(delete(runs).where(runs.c.candidate_type == self.type_name, runs.c.split == split))
+
+    def _clear(self, conn: Connection, split: int) -> int:
+        self._forget_lf_runs(conn, split)
+        table = Candidate.__table__
+        return conn.execute(delete(table).where(table.c.type == self.type_name, table.c.split == split)).rowcount
+
+    def _start(self, engine: Engine, *, split: int, clear: bool) -> int:
+        """In one transaction: clear the split (when asked) and store the class's definition."""
+        with engine.connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
+            cleared = self._clear(conn, split) if clear else 0
+            save_candidate_class(conn, self.candidate_class)
+        return cleared
+
+    def _check_stored_class(self, engine: Engine, *, split: int, clear: bool) -> None:
+        """Refuse to mix candidates of one class with different numbers of arguments."""
+        with engine.connect() as conn:
+            stored = stored_class_spec(conn, self.type_name)
+            if stored is None or len(stored.arguments) == self.arity:
+                return
+            table = Candidate.__table__
+            query = select(func.count()).select_from(table).where(table.c.type == self.type_name)
+            if clear:
+                query = query.where(table.c.split != split)
+            kept = conn.scalar(query)
+        if kept:
+            raise CandidateError(
+                f"the database holds {kept} {stored.name} candidates with arguments {list(stored.arguments)}; "
+                f"{self.candidate_class.__name__} has {self.arity} arguments {list(self.candidate_class.__argnames__)}. "
+                "Clear the old candidates of every split first, or give the new class another name"
+            )
 
     def _check_picklable(self) -> None:
         try:
@@ -260,6 +325,17 @@ class _Extractor:
         state = dict(self.__dict__)
         state["candidate_class"] = None
         return state
+
+
+def _check_options(split: Any, parallelism: Any, partition_size: Any) -> None:
+    if isinstance(split, bool) or not isinstance(split, int):
+        raise CandidateError(f"split must be an integer (0 train, 1 dev, 2 test); got {split!r}")
+    if isinstance(parallelism, bool) or not isinstance(parallelism, int) or parallelism < 1:
+        raise ConfigurationError(f"parallelism must be an integer of at least 1; got {parallelism!r}")
+    if partition_size is not None and (
+        isinstance(partition_size, bool) or not isinstance(partition_size, int) or partition_size < 1
+    ):
+        raise ConfigurationError(f"partition_size must be a positive integer or None; got {partition_size!r}")
 
 
 def _engine_of(obj: Any) -> Engine:

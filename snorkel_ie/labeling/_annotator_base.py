@@ -8,6 +8,7 @@ pickled). :class:`LabelAnnotator` and :class:`FeatureAnnotator` build on it.
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import time
 import warnings
@@ -16,11 +17,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from snorkel_ie.db.models import Candidate, get_candidate_class
-from snorkel_ie.errors import CandidateError, ConfigurationError
+from snorkel_ie.db.models import Candidate, load_candidate_class
+from snorkel_ie.errors import ConfigurationError
 from snorkel_ie.labeling import _rows
 from snorkel_ie.labeling._apply import ErrorRecord, Job, PartitionResult
 from snorkel_ie.labeling._options import _check_count, check_key_group, query_candidate_ids
@@ -42,6 +43,11 @@ class ApplySummary:
     errors: dict[str, ErrorRecord] = field(default_factory=dict)
     phase_seconds: dict[str, float] = field(default_factory=dict)
     """Summed over partitions (worker time when parallel): load, apply, write."""
+
+    @property
+    def failed_on_all(self) -> list[str]:
+        """The functions that raised (or returned an invalid value) on every candidate."""
+        return [name for name, rec in self.errors.items() if self.n_candidates and rec.n >= self.n_candidates]
 
     def __str__(self) -> str:
         lines = [
@@ -86,6 +92,7 @@ class _Annotator:
         self.candidate_type: str | None = None
         self.last_summary: ApplySummary | None = None
         self._cache: dict[str, Any] = {"key": None, "parts": {}}
+        self._fingerprint: str | None = None  # of the candidates of the current apply
 
     def _resolve(
         self, session: Session, split: int | None, candidate_class: Any, ids: np.ndarray | None = None
@@ -99,13 +106,16 @@ class _Annotator:
                 raise ConfigurationError(f"{where} holds candidates of several classes {types}; pass candidate_class=")
             ctype = types[0] if types else (self.candidate_type or "candidate")
         cls = candidate_class if isinstance(candidate_class, type) else None
-        if cls is None:
-            try:
-                cls = get_candidate_class(ctype)
-            except CandidateError:
-                cls = None
+        if cls is None:  # this process's class, else the definition stored when the candidates were extracted
+            cls = load_candidate_class(session, ctype)
         self.candidate_type = ctype
         return ctype, cls
+
+    def _candidates_fingerprint(self, session: Session, ids: np.ndarray, ctype: str, split: int | None) -> str:
+        """:func:`candidate_fingerprint` of this apply's candidates, computed once per apply."""
+        if self._fingerprint is None:
+            self._fingerprint = candidate_fingerprint(session.connection(), ids, candidate_type=ctype, split=split)
+        return self._fingerprint
 
     def _candidates(
         self, session: Session, split: int | None, candidate_class: Any, cids_query: Any
@@ -143,6 +153,7 @@ class _Annotator:
         if client is not None:
             check_cluster_url(session.get_bind().url)
         session.commit()  # the workers' connections must see the candidates
+        self._fingerprint = None
         ctype, cls, ids = self._candidates(session, split, candidate_class, cids_query)
         return session, progress, ctype, cls, ids
 
@@ -193,17 +204,24 @@ class _Annotator:
         if processes:
             context: dict[str, Any] = {"job": replace(job, fns_blob=blob)}
             return list(
-                run_partitions(self._partition_fn, parts, parallelism=parallelism, client=client, context=context, **shown)
+                run_partitions(
+                    self._partition_fn, parts, parallelism=parallelism, client=client, context=context, **shown
+                )
             )
-        cache = self._view_cache(ids, job)
+        cache = self._view_cache(session, ids, job)
         context = {"job": _with_local_functions(job, fns), "engine": session.get_bind(), "cache": cache}
         return list(run_partitions(self._partition_fn, parts, parallelism=1, context=context, **shown))
 
-    def _view_cache(self, ids: np.ndarray, job: Job) -> dict | None:
-        """In-process cache of loaded candidate views, valid while the split's candidate set is unchanged."""
+    def _view_cache(self, session: Session, ids: np.ndarray, job: Job) -> dict | None:
+        """In-process cache of loaded candidate views, valid while the candidates and their spans are unchanged.
+
+        Keyed by the candidates' fingerprint, not their ids alone: SQLite gives a
+        re-extracted split the ids of the candidates it replaced.
+        """
         if job.orm or len(ids) > self.cache_limit:
             return None
-        key = (str(job.db_url), job.candidate_type, job.split, len(ids), int(ids.sum()), self.partition_size)
+        fingerprint = self._candidates_fingerprint(session, ids, job.candidate_type, job.split)
+        key = (str(job.db_url), job.candidate_type, job.split, fingerprint, self.partition_size)
         if self._cache["key"] != key:
             self._cache = {"key": key, "parts": {}}
         return self._cache["parts"]
@@ -211,6 +229,38 @@ class _Annotator:
     def clear_cache(self) -> None:
         """Drop the candidates kept in memory since the last ``apply``."""
         self._cache = {"key": None, "parts": {}}
+
+
+def _mix(conn: Connection, a: int, b: int) -> str:
+    """SQL of a per-row hash of an argument row, below 2**31 so that a sum of them cannot overflow."""
+    mod = "%%" if _rows.is_postgres(conn) else "%"  # psycopg2 reads a bare % as a parameter
+    return (
+        f"((CAST(cs.candidate_id AS BIGINT) * {a} + cs.position) {mod} 2147483629) "
+        f"* ((CAST(cs.span_id AS BIGINT) + {b}) {mod} 2147483587) {mod} 2147483647"
+    )
+
+
+def candidate_fingerprint(conn: Connection, ids: np.ndarray, *, candidate_type: str | None, split: int | None) -> str:
+    """A hex SHA-256 of the candidates ``ids`` (sorted) and of their argument rows.
+
+    It changes when a candidate is added, removed or replaced by another one under the
+    same id (SQLite reuses the ids of deleted rows), which a count or a sum of the ids
+    does not show. The argument rows ``(candidate, position, span)`` are summarised in
+    SQL by two sums of a non-linear per-row hash (no row leaves the database), over the
+    candidates of ``candidate_type`` and ``split`` (None: any) in the range of ``ids``.
+    """
+    h = hashlib.sha256(np.ascontiguousarray(ids, dtype=np.int64).tobytes())
+    if len(ids):
+        where, params = _rows.split_filter(conn, "c", split=split, candidate_type=candidate_type)
+        p = _rows.placeholder(conn)
+        query = (
+            f"SELECT COUNT(*), SUM({_mix(conn, 1000003, 7919)}), SUM({_mix(conn, 1597334677, 104729)}) "
+            f"FROM candidate_span cs JOIN candidate c ON c.id = cs.candidate_id "
+            f"WHERE {where} AND c.id BETWEEN {p} AND {p}"
+        )
+        row = conn.exec_driver_sql(query, (*params, int(ids[0]), int(ids[-1]))).one()
+        h.update(":".join(str(int(v or 0)) for v in row).encode())
+    return h.hexdigest()
 
 
 def _db_url(session: Session) -> str:

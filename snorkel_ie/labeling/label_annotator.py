@@ -5,18 +5,19 @@ See :mod:`snorkel_ie.labeling.annotator` for how re-applying decides which LFs r
 
 from __future__ import annotations
 
+import hashlib
 import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from snorkel_ie.db.bulk import get_or_create_keys, insert_rows
 from snorkel_ie.db.engine import WRITE_LOCK
-from snorkel_ie.db.models import AnnotatorRun
+from snorkel_ie.db.models import AnnotatorRun, Candidate, Label
 from snorkel_ie.errors import ConfigurationError
 from snorkel_ie.labeling import _rows
 from snorkel_ie.labeling._annotator_base import (
@@ -155,6 +156,9 @@ class LabelAnnotator(_Annotator):
         names, key_of = self._key_set(session, replace_key_set)
         hashes = {lf.__name__: lf_hash(lf) for lf in self.lfs if lf.__name__ in key_of}
         subset = cids_query is not None
+        if not subset:  # what the runs depend on besides the LFs: the candidates and their spans
+            fingerprint = self._candidates_fingerprint(session, ids, ctype, split)
+            hashes = {name: _run_hash(h, fingerprint) for name, h in hashes.items()}
         stale = self._stale(session, ids, ctype, split, names, key_of, hashes, clear=clear or subset)
         self._prepare(session, ids, ctype, split, [key_of[n] for n in stale], subset=subset)
         results = []
@@ -178,6 +182,7 @@ class LabelAnnotator(_Annotator):
         errors = _merge_errors(results)
         if results:
             _analyze(session, "label")
+        _warn_failed_everywhere(errors, len(ids))
         if not subset:
             self._record(session, ctype, split, len(ids), stale, key_of, hashes, errors)
         skipped = [n for n in names if n not in stale]
@@ -257,6 +262,11 @@ class LabelAnnotator(_Annotator):
         return [n for n in self.lf_names if n in key_of], key_of
 
     # -- incremental bookkeeping ---------------------------------------------------------
+    # An AnnotatorRun's ``source_hash`` is the hash of the LF, of the candidates it ran on
+    # (ids and argument spans, see candidate_fingerprint) and of whether it left label rows
+    # on the split: the LF is up to date only if none of them changed since. Candidates
+    # replaced under the same ids, or all of an LF's rows deleted, make it run again; the
+    # extractors also delete the records of a split they clear or add candidates to.
     def _stale(self, session, ids, ctype, split, names, key_of, hashes, *, clear: bool) -> list[str]:
         if clear:
             return list(names)
@@ -270,11 +280,18 @@ class LabelAnnotator(_Annotator):
                 )
             )
         }
+        with_rows = _keys_with_rows(session, ctype, split, list(runs)) if runs else set()
         stale = []
         for name in names:
-            run = runs.get(key_of[name])
+            key = key_of[name]
+            run = runs.get(key)
             # An LF that raised last time runs again: what it depends on may have been fixed.
-            if run is None or run.source_hash != hashes[name] or run.n_candidates != len(ids) or run.n_errors:
+            if (
+                run is None
+                or run.n_errors
+                or run.n_candidates != len(ids)
+                or run.source_hash != _with_rows(hashes[name], key in with_rows)
+            ):
                 stale.append(name)
         return stale
 
@@ -296,6 +313,7 @@ class LabelAnnotator(_Annotator):
                 _rows.delete_rows(conn, "label", key_ids=key_ids, split=split, candidate_type=ctype)
 
     def _record(self, session, ctype, split, n, stale, key_of, hashes, errors) -> None:
+        with_rows = _keys_with_rows(session, ctype, split, [key_of[name] for name in stale]) if stale else set()
         rows = []
         for name in stale:
             rec = errors.get(name, ErrorRecord())
@@ -304,7 +322,7 @@ class LabelAnnotator(_Annotator):
                     key_of[name],
                     ctype,
                     split if split is not None else -1,
-                    hashes[name],
+                    _with_rows(hashes[name], key_of[name] in with_rows),
                     n,
                     rec.n,
                     rec.message,
@@ -323,3 +341,44 @@ class LabelAnnotator(_Annotator):
         ]
         with session.get_bind().connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
             insert_rows(conn, AnnotatorRun.__table__, cols, rows)
+
+
+def _run_hash(source_hash: str, fingerprint: str) -> str:
+    """The hash of an LF combined with the fingerprint of the candidates it runs on."""
+    return hashlib.sha256(f"{source_hash}:{fingerprint}".encode()).hexdigest()
+
+
+def _with_rows(run_hash: str, has_rows: bool) -> str:
+    """The hash recorded for a run: ``run_hash`` and whether the LF left label rows on the split."""
+    return hashlib.sha256(f"{run_hash}:{'rows' if has_rows else 'none'}".encode()).hexdigest()
+
+
+def _keys_with_rows(session: Session, ctype: str, split: int | None, key_ids: list[int]) -> set[int]:
+    """The keys among ``key_ids`` with at least one label row on the candidates of ``ctype`` and ``split``.
+
+    One indexed ``LIMIT 1`` query per key (a count would read every row of the split).
+    Read on a new connection: the session's snapshot may predate the rows just written.
+    """
+    label, cand = Label.__table__, Candidate.__table__
+    query = (
+        select(label.c.key_id)
+        .join(cand, cand.c.id == label.c.candidate_id)
+        .where(cand.c.type == ctype, label.c.key_id == bindparam("key"))
+        .limit(1)
+    )
+    if split is not None:
+        query = query.where(cand.c.split == split)
+    with session.get_bind().connect() as conn:
+        return {k for k in key_ids if conn.execute(query, {"key": k}).first() is not None}
+
+
+def _warn_failed_everywhere(errors: dict[str, ErrorRecord], n_candidates: int) -> None:
+    """Warn about LFs that raised (or returned invalid values) on every candidate: most likely a bug, not data."""
+    failed = {name: rec for name, rec in errors.items() if n_candidates and rec.n >= n_candidates}
+    if failed:
+        details = "; ".join(f"{name}: {rec.message}" for name, rec in failed.items())
+        warnings.warn(
+            f"{len(failed)} LF(s) failed on every one of the {n_candidates} candidates, so their columns are empty: "
+            f"{details}",
+            stacklevel=3,
+        )

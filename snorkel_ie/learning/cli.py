@@ -21,14 +21,17 @@ CLASS = click.option("--candidate-class", required=True, help="Candidate class n
 
 
 def candidate_class_for(session: Any, name: str) -> type:
-    """The candidate class ``name``, registered from the database when this process has not defined it."""
-    from snorkel_ie.db.models import Candidate, CandidateSpan, candidate_subclass, get_candidate_class
-    from snorkel_ie.errors import CandidateError
+    """The candidate class ``name``: this process's, else the one stored when its candidates were extracted.
 
-    try:
-        return get_candidate_class(name)
-    except CandidateError:
-        pass
+    Commands that take an LF module import it first, so a class the module defines is
+    the one used. A database whose candidates were not written by an extractor holds no
+    definition: the class is then rebuilt with arguments named ``arg0``, ``arg1``...
+    """
+    from snorkel_ie.db.models import Candidate, CandidateSpan, candidate_subclass, load_candidate_class
+
+    cls = load_candidate_class(session, name)
+    if cls is not None:
+        return cls
     first = session.scalar(select(Candidate.id).where(Candidate.type == name.lower()).limit(1))
     if first is None:
         raise ConfigurationError(f"the database has no candidates of class {name!r}; run 'snorkel-ie extract' first")
@@ -36,10 +39,45 @@ def candidate_class_for(session: Any, name: str) -> type:
     return candidate_subclass(name, [f"arg{i}" for i in range(arity)])
 
 
+def _lf_names(lfs_spec: str | None) -> list[str] | None:
+    """The names of the LFs of ``lfs_spec`` (importing their module), or None for every LF."""
+    return [lf.__name__ for lf in load_lfs(lfs_spec)] if lfs_spec else None
+
+
 def _gold(session: Any, annotator: str, split: int, cls: type) -> np.ndarray:
     from snorkel_ie.labeling import load_gold_labels
 
     return np.asarray(load_gold_labels(session, annotator, split=split, candidate_class=cls).toarray()).ravel()
+
+
+def _check_gold(session: Any, annotator: str, split: int, cls: type) -> None:
+    """Refuse to score a split without candidates or without gold labels of ``annotator``."""
+    from sqlalchemy import func
+
+    from snorkel_ie.db.models import AnnotationKey, Candidate, GoldLabel
+
+    type_name = cls.__mapper__.polymorphic_identity
+    in_split = (Candidate.type == type_name, Candidate.split == split)
+    if not session.scalar(select(func.count()).select_from(Candidate).where(*in_split)):
+        raise ConfigurationError(f"split {split} has no {cls.__name__} candidates; nothing to evaluate")
+    gold_keys = select(AnnotationKey.name).where(AnnotationKey.kind == "gold").order_by(AnnotationKey.name)
+    known = list(session.scalars(gold_keys))
+    if annotator not in known:
+        raise ConfigurationError(
+            f"no gold annotator {annotator!r} in the database (known: {known}); load gold labels first "
+            "or pass --gold NAME"
+        )
+    labeled = (
+        select(func.count())
+        .select_from(GoldLabel)
+        .join(AnnotationKey, AnnotationKey.id == GoldLabel.key_id)
+        .join(Candidate, Candidate.id == GoldLabel.candidate_id)
+        .where(AnnotationKey.kind == "gold", AnnotationKey.name == annotator, *in_split)
+    )
+    if not session.scalar(labeled):
+        raise ConfigurationError(
+            f"gold annotator {annotator!r} labeled none of the {cls.__name__} candidates of split {split}"
+        )
 
 
 @click.command("train-generative")
@@ -63,13 +101,15 @@ def _train_generative(session, candidate_class, split, deps, class_prior, epochs
     from snorkel_ie.labeling import load_matrix, save_marginals
     from snorkel_ie.learning.generative import GenerativeModel, optimize
 
+    names = _lf_names(lfs_spec)  # first: the LF module may define the candidate class
     cls = candidate_class_for(session, candidate_class)
-    names = [lf.__name__ for lf in load_lfs(lfs_spec)] if lfs_spec else None
     L = load_matrix(session, "label", split, candidate_class=cls, key_names=names)
     if L.shape[0] == 0 or L.shape[1] == 0:
         raise ConfigurationError(f"split {split} has no labels for {candidate_class}; run 'snorkel-ie label' first")
-    selected = sorted(optimize(L).deps or ()) if deps else []
-    model = GenerativeModel(lf_class_propensity=True, class_prior=class_prior)
+    card = int(cls.cardinality)
+    selected = sorted(optimize(L, cardinality=card).deps or ()) if deps else []
+    # Class-conditional propensities are defined for binary labels only.
+    model = GenerativeModel(cardinality=card, lf_class_propensity=card == 2, class_prior=class_prior)
     model.train(L, deps=selected, **({"epochs": epochs} if epochs else {}))
     marginals = model.marginals(L)
     n = save_marginals(session, L, marginals, training=True)
@@ -138,9 +178,10 @@ def _evaluate(session, candidate_class, split, gold_name, gen_path, disc_dir, lf
     from snorkel_ie.labeling import load_matrix, majority_vote
     from snorkel_ie.learning.utils import binary_prf
 
+    names = _lf_names(lfs_spec)  # first: the LF module may define the candidate class
     cls = candidate_class_for(session, candidate_class)
+    _check_gold(session, gold_name, split, cls)
     gold = _gold(session, gold_name, split, cls)
-    names = [lf.__name__ for lf in load_lfs(lfs_spec)] if lfs_spec else None
     L = load_matrix(session, "label", split, candidate_class=cls, key_names=names)
     rows: list[tuple[str, tuple[float, float, float]]] = [("majority vote", binary_prf(majority_vote(L), gold))]
     if gen_path:
@@ -153,7 +194,12 @@ def _evaluate(session, candidate_class, split, gold_name, gen_path, disc_dir, lf
         from snorkel_ie.learning.discriminative import BiLSTM
 
         cands = session.scalars(select(cls).where(cls.split == split).order_by(cls.id)).all()
-        rows.append((f"BiLSTM ({Path(disc_dir).name})", binary_prf(BiLSTM().load(Path(disc_dir), verbose=False).predictions(cands), gold)))
+        rows.append(
+            (
+                f"BiLSTM ({Path(disc_dir).name})",
+                binary_prf(BiLSTM().load(Path(disc_dir), verbose=False).predictions(cands), gold),
+            )
+        )
     lines = [f"{candidate_class} split {split}: {L.shape[0]} candidates, {int((gold == 1).sum())} gold positive"]
     lines.append(f"{'model':<24} {'precision':>9} {'recall':>7} {'F1':>6}")
     lines += [f"{name:<24} {p:>9.3f} {r:>7.3f} {f1:>6.3f}" for name, (p, r, f1) in rows]

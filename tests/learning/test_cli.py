@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
+import os
+import uuid
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from snorkel_ie.cli import cli
+from snorkel_ie.db.models import candidate_subclass
 from snorkel_ie.db.session import SnorkelSession
 from snorkel_ie.examples.cdr import ChemicalDisease, load_corpus
 from snorkel_ie.examples.cdr_lfs import SENTENCE_LFS
@@ -15,6 +20,7 @@ from snorkel_ie.labeling import load_gold_labels
 from snorkel_ie.learning.generative import GenerativeModel
 
 LFS = "snorkel_ie.examples.cdr_lfs:SENTENCE_LFS"
+ChemicalKind = candidate_subclass("ChemicalKind", ["chemical"], cardinality=3)
 
 
 @pytest.fixture
@@ -85,3 +91,139 @@ def test_cli_train_generative_without_labels_says_what_to_do(db_url: str) -> Non
     result = CliRunner().invoke(cli, ["train-generative", "--db", db_url, "--candidate-class", "ChemicalDisease"])
     assert result.exit_code != 0
     assert "snorkel-ie label" in str(result.exception)
+
+
+# --- candidate classes in a new process, errors of evaluate, categorical classes ---------------------
+
+LF_MODULE = """
+from snorkel_ie.db.models import candidate_subclass
+
+ChemicalDisease = candidate_subclass("ChemicalDisease", ["chemical", "disease"])
+
+
+def LF_chemical_first(c):
+    return 1 if c.chemical.char_start < c.disease.char_start else -1
+
+
+def LF_short_chemical(c):
+    return 1 if len(c.chemical.get_span()) <= 8 else 0
+
+
+def LF_far_apart(c):
+    return -1 if abs(c.disease.char_start - c.chemical.char_start) > 60 else 0
+
+
+LFS = [LF_chemical_first, LF_short_chemical, LF_far_apart]
+"""
+
+
+def _extracted(session, shared_data, limit: int = 6) -> list:
+    """CDR abstracts with their ChemicalDisease candidates: the first half in split 0, the rest in split 1."""
+    from snorkel_ie.candidates import PretaggedCandidateExtractor
+    from snorkel_ie.db.models import Document, Sentence
+    from tests.candidates.corpus import cdr_documents
+
+    docs = cdr_documents(shared_data, limit=limit)
+    session.add_all(docs)
+    session.commit()
+    extractor = PretaggedCandidateExtractor(ChemicalDisease, ["Chemical", "Disease"])
+    for split, part in ((0, docs[: limit // 2]), (1, docs[limit // 2 :])):
+        names = [d.name for d in part]
+        sentences = select(Sentence).join(Document).where(Document.name.in_(names))
+        extractor.apply(sentences, split=split, session=session, progress=False)
+    return docs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stored_definition", [True, False], ids=["stored-definition", "no-stored-definition"])
+def test_cli_train_generative_in_a_new_process_with_lfs_that_define_the_class(
+    session, db_url, shared_data, tmp_path, monkeypatch, stored_definition
+) -> None:
+    """The LF module calls candidate_subclass itself; the command must not have defined the class differently."""
+    import subprocess
+    import sys
+
+    from snorkel_ie.db.models import CandidateClass, Marginal
+    from snorkel_ie.labeling import LabelAnnotator
+
+    _extracted(session, shared_data)
+    module = f"cli_class_lfs_{uuid.uuid4().hex[:8]}"
+    (tmp_path / f"{module}.py").write_text(LF_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    lfs = importlib.import_module(module).LFS
+    try:
+        LabelAnnotator(lfs=lfs).apply(split=0, session=session, progress=False)
+    finally:
+        sys.modules.pop(module, None)
+    if not stored_definition:  # as in a database whose candidates were not written by an extractor
+        session.execute(CandidateClass.__table__.delete())
+        session.commit()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "snorkel_ie.cli", "train-generative", "--db", db_url, "--no-deps",
+         "--candidate-class", "ChemicalDisease", "--lfs", f"{module}:LFS"],
+        capture_output=True, text=True, env=env, timeout=600, check=False,
+    )  # fmt: skip
+
+    assert proc.returncode == 0, proc.stderr
+    session.rollback()
+    n_train = len(session.scalars(select(ChemicalDisease.id).where(ChemicalDisease.split == 0)).all())
+    assert n_train > 0
+    assert len(session.scalars(select(Marginal.candidate_id).where(Marginal.training)).all()) == n_train
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--split", "7"], "split 7 has no ChemicalDisease candidates"),
+        (["--split", "1", "--gold", "nobody"], "no gold annotator 'nobody'"),
+        (["--split", "1"], "gold annotator 'gold' labeled none of the ChemicalDisease candidates of split 1"),
+    ],
+    ids=["empty-split", "unknown-annotator", "annotator-without-labels-on-split"],
+)
+def test_cli_evaluate_refuses_what_it_cannot_score(session, db_url, shared_data, options, message) -> None:
+    from snorkel_ie.errors import ConfigurationError
+    from snorkel_ie.labeling import save_gold_labels
+
+    _extracted(session, shared_data, limit=4)
+    train = session.scalars(select(ChemicalDisease).where(ChemicalDisease.split == 0)).all()
+    save_gold_labels(session, train, [1] * len(train))  # gold on split 0 only
+
+    result = CliRunner().invoke(cli, ["evaluate", "--db", db_url, "--candidate-class", "ChemicalDisease", *options])
+
+    assert result.exit_code != 0
+    assert isinstance(result.exception, ConfigurationError)
+    assert message in str(result.exception)
+
+
+def test_cli_train_generative_on_a_categorical_class(session, db_url, shared_data) -> None:
+    """Class-conditional propensities are binary-only: a categorical class must train without them."""
+    from snorkel_ie.candidates import PretaggedCandidateExtractor
+    from snorkel_ie.db.models import Marginal, Sentence
+    from snorkel_ie.labeling import LabelAnnotator
+    from tests.candidates.corpus import cdr_documents
+
+    session.add_all(cdr_documents(shared_data, limit=6))
+    session.commit()
+    PretaggedCandidateExtractor(ChemicalKind, ["Chemical"]).apply(select(Sentence), session=session, progress=False)
+
+    def LF_length(c) -> int:
+        n = len(c.chemical.get_span())
+        return 1 if n <= 6 else (2 if n <= 10 else 3)
+
+    def LF_first_letter(c) -> int:
+        return 1 + "abcdefghijklmnopqrstuvwxyz".find(c.chemical.get_span()[0].lower()) % 3
+
+    def LF_words(c) -> int:
+        return min(3, len(c.chemical.get_span().split()))
+
+    LabelAnnotator(lfs=[LF_length, LF_first_letter, LF_words]).apply(split=0, session=session, progress=False)
+
+    result = CliRunner().invoke(cli, ["train-generative", "--db", db_url, "--candidate-class", "ChemicalKind"])
+
+    assert result.exit_code == 0, f"{result.output}\n{result.exception!r}"
+    session.rollback()
+    n = len(session.scalars(select(ChemicalKind.id)).all())
+    values = session.scalars(select(Marginal.value).where(Marginal.training)).all()
+    assert n > 0 and sorted(set(values)) == [1, 2, 3] and len(values) == 3 * n  # one probability per class

@@ -11,7 +11,18 @@ from snorkel_ie.db.models.annotation import (
     Prediction,
 )
 from snorkel_ie.db.models.base import Base
-from snorkel_ie.db.models.candidate import Candidate, CandidateSpan, candidate_subclass, get_candidate_class, span_key
+from snorkel_ie.db.models.candidate import (
+    Candidate,
+    CandidateClass,
+    CandidateSpan,
+    ClassSpec,
+    candidate_subclass,
+    get_candidate_class,
+    load_candidate_class,
+    save_candidate_class,
+    span_key,
+    stored_class_spec,
+)
 from snorkel_ie.db.models.context import (
     TOKEN_ATTRIBUTES,
     Context,
@@ -33,7 +44,9 @@ __all__ = [
     "AnnotatorRun",
     "Base",
     "Candidate",
+    "CandidateClass",
     "CandidateSpan",
+    "ClassSpec",
     "Context",
     "Document",
     "Feature",
@@ -48,8 +61,11 @@ __all__ = [
     "candidate_subclass",
     "document_stable_id",
     "get_candidate_class",
+    "load_candidate_class",
+    "save_candidate_class",
     "sentence_stable_id",
     "span_key",
     "span_stable_id",
     "split_stable_id",
+    "stored_class_spec",
 ]

@@ -6,17 +6,24 @@ per type, sentence and argument offsets) and
 :func:`candidate_subclass` is a single-table-inheritance subclass of :class:`Candidate`
 with ``type`` as discriminator, so new candidate classes need no DDL and several of them
 share one database without touching each other.
+
+``candidate_class(type, class_name, arguments, cardinality, label_values)`` keeps the
+definition of each class whose candidates were extracted, so a process that never called
+:func:`candidate_subclass` (a command, a worker) rebuilds the class with its argument
+names: :func:`load_candidate_class`.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Connection, ForeignKey, Index, Integer, String, UniqueConstraint, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from snorkel_ie.db.models.base import Base
 from snorkel_ie.db.models.context import Sentence, Span
@@ -222,3 +229,89 @@ def get_candidate_class(type_name: str) -> type[Candidate]:
             f"no candidate class {type_name!r} in this process; call candidate_subclass first "
             f"(known: {sorted(_registry)})"
         ) from None
+
+
+class CandidateClass(Base):
+    """The definition of a candidate class, stored by the extractors with its candidates.
+
+    ``label_values`` is None when the class's values do not survive a JSON round trip;
+    the class is then rebuilt with the default values of its cardinality.
+    """
+
+    __tablename__ = "candidate_class"
+
+    type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    class_name: Mapped[str] = mapped_column(String(64))
+    arguments: Mapped[list[Any]] = mapped_column(JSON)
+    cardinality: Mapped[int] = mapped_column(Integer)
+    label_values: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
+
+    def __repr__(self) -> str:
+        return f"CandidateClass({self.class_name!r}, {self.arguments!r}, cardinality={self.cardinality})"
+
+
+class ClassSpec(NamedTuple):
+    """What :func:`candidate_subclass` needs to rebuild a candidate class."""
+
+    name: str
+    arguments: tuple[str, ...]
+    cardinality: int
+    values: tuple[Any, ...] | None
+
+
+def _json_values(values: Sequence[Any]) -> list[Any] | None:
+    """``values`` as a JSON list when it reads back equal and of the same types, else None."""
+    try:
+        back = json.loads(json.dumps(list(values)))
+    except (TypeError, ValueError):
+        return None
+    same = back == list(values) and [type(v) for v in back] == [type(v) for v in values]
+    return back if same else None
+
+
+def save_candidate_class(conn: Connection, cls: type[Candidate]) -> None:
+    """Store (or replace) the definition of ``cls`` in the caller's transaction."""
+    if not (isinstance(cls, type) and issubclass(cls, Candidate)) or cls is Candidate:
+        raise CandidateError(f"expected a class made by candidate_subclass; got {cls!r}")
+    row = {
+        "type": cls.__mapper__.polymorphic_identity,
+        "class_name": cls.__name__,
+        "arguments": list(cls.__argnames__),
+        "cardinality": int(cls.cardinality),
+        "label_values": _json_values(cls.values),
+    }
+    make = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = make(CandidateClass.__table__).values(**row)
+    conn.execute(
+        stmt.on_conflict_do_update(index_elements=["type"], set_={k: stmt.excluded[k] for k in row if k != "type"})
+    )
+
+
+def stored_class_spec(bind: Connection | Session, type_name: str) -> ClassSpec | None:
+    """The stored definition of candidate class ``type_name`` (any case), or None."""
+    t = CandidateClass.__table__
+    query = select(t.c.class_name, t.c.arguments, t.c.cardinality, t.c.label_values).where(
+        t.c.type == type_name.lower()
+    )
+    row = bind.execute(query).first()
+    if row is None:
+        return None
+    values = tuple(row.label_values) if row.label_values is not None else None
+    return ClassSpec(row.class_name, tuple(row.arguments), int(row.cardinality), values)
+
+
+def load_candidate_class(bind: Connection | Session, type_name: str) -> type[Candidate] | None:
+    """The candidate class ``type_name``: this process's, else rebuilt from its stored definition.
+
+    Returns None when the process does not know the class and the database has no
+    definition of it (its candidates were not written by an extractor).
+    """
+    try:
+        return get_candidate_class(type_name)
+    except CandidateError:
+        pass
+    spec = stored_class_spec(bind, type_name)
+    if spec is None:
+        return None
+    values = list(spec.values) if spec.values is not None else None
+    return candidate_subclass(spec.name, list(spec.arguments), cardinality=spec.cardinality, values=values)
