@@ -2,9 +2,10 @@
 
 :class:`LabelAnnotator` is incremental. For each LF it keeps, per candidate class and
 split, an :class:`~snorkel_ie.db.models.AnnotatorRun` with a hash of the LF (source,
-captured values, data globals; see :func:`lf_hash`) and the number of candidates it ran
-on. Re-applying runs only the LFs that are new, whose hash changed, or whose split
-gained or lost candidates; ``clear=True`` re-runs all. LFs removed from the list keep
+captured values, data globals; see :func:`lf_hash`), of the candidates it ran on (ids and
+argument spans) and of whether its label rows are still there. Re-applying runs only the
+LFs that are new, whose hash changed, or whose split's candidates changed (re-extracting
+also forgets the split's runs); ``clear=True`` re-runs all. LFs removed from the list keep
 their rows but leave the matrix. An LF that raises is counted, its first error kept with
 the candidate id, and the job goes on (``fail_fast=True`` re-raises at once).
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from snorkel_ie.errors import ConfigurationError
+from snorkel_ie.errors import ConfigurationError, LabelingError
 
 
 def load_lfs(spec: str) -> list[Any]:
@@ -97,6 +97,12 @@ def label(
         )
         with_gold = gold is not None and gold.nnz > 0
         click.echo(L.lf_stats(session, gold if with_gold else None).to_string())
+        summary = labeler.last_summary
+        if summary is not None and summary.failed_on_all:
+            raise LabelingError(
+                f"{len(summary.failed_on_all)} LF(s) raised on every one of the {summary.n_candidates} candidates: "
+                f"{', '.join(summary.failed_on_all)}; see 'First error' above (--fail-fast stops at the first one)"
+            )
     finally:
         if client is not None:
             client.close()

@@ -110,8 +110,9 @@ class Prediction(Base):
 class AnnotatorRun(Base):
     """The last application of one key (an LF) to one split of one candidate class.
 
-    ``source_hash`` is a hash of the LF's source: the LabelAnnotator re-runs only the
-    LFs whose hash changed. ``n_errors`` counts candidates on which the LF raised and
+    ``source_hash`` is a hash of the LF (see :func:`~snorkel_ie.labeling.lf_hash`), of the
+    candidates it ran on (ids and argument spans) and of whether it has label rows on the
+    split: the LabelAnnotator re-runs only the LFs whose hash changed. ``n_errors`` counts candidates on which the LF raised and
     the first error is kept with its candidate.
     """
 
