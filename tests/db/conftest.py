@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,31 +10,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from snorkel_ie.db.engine import dispose_engines
-from tests.conftest import BACKENDS, DEFAULT_PG, _in_ci
+from tests.conftest import BACKENDS, scratch_postgres_database
 
 
 @pytest.fixture
 def fresh_postgres_url() -> Iterator[str]:
     """A new, empty PostgreSQL database of this test alone, dropped afterwards."""
-    admin_url = make_url(os.environ.get("SNORKELIE_TEST_POSTGRES", DEFAULT_PG))
-    admin = create_engine(admin_url.set(drivername="postgresql+psycopg2"), isolation_level="AUTOCOMMIT")
-    name = f"snorkel_ie_fresh_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as err:
-        admin.dispose()
-        message = f"PostgreSQL is not available at {admin_url.render_as_string(hide_password=True)}: {err}"
-        if _in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        dispose_engines()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres_database("snorkel_ie_fresh") as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)
