@@ -30,13 +30,19 @@ SENTENCE_COLUMNS = ("id", "stable_id", "document_id", "position", "text", *TOKEN
 
 
 @dataclass
-class _BatchResult:
+class ParseCounts:
+    """Documents, sentences, tokens and mention spans stored, documents skipped (already stored), failures."""
+
     documents: int = 0
     sentences: int = 0
     tokens: int = 0
     spans: int = 0
     skipped: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class _BatchResult(ParseCounts):
     records: int = 0  # input documents in the batch (progress)
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -35,7 +35,7 @@ from snorkel_ie.errors import ConfigurationError
 from snorkel_ie.parsing._encoding import MAX_NAME_LENGTH as MAX_NAME_LENGTH
 from snorkel_ie.parsing._encoding import _encode_batch, _unstorable, relaxed_gc
 from snorkel_ie.parsing._writing import SENTENCE_COLUMNS as SENTENCE_COLUMNS
-from snorkel_ie.parsing._writing import _BatchResult, _bind_names, _encode_and_write, _Writer
+from snorkel_ie.parsing._writing import ParseCounts, _BatchResult, _bind_names, _encode_and_write, _Writer
 from snorkel_ie.parsing._writing import _write_transaction as _write_transaction
 from snorkel_ie.parsing.preprocessors import DocPreprocessor, DocRecord
 from snorkel_ie.parsing.spacy_parser import Spacy
@@ -45,7 +45,7 @@ __all__ = ["CorpusParser", "ParseSummary"]
 
 
 @dataclass
-class ParseSummary:
+class ParseSummary(ParseCounts):
     """What :meth:`CorpusParser.apply` did.
 
     ``failures`` lists ``(document name, reason)`` for documents that could not be parsed
@@ -54,12 +54,6 @@ class ParseSummary:
     ``meta``); the other documents of their batch are stored.
     """
 
-    documents: int = 0
-    sentences: int = 0
-    tokens: int = 0
-    spans: int = 0
-    skipped: int = 0
-    failures: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
