@@ -1,0 +1,66 @@
+"""Sentence partitions: option checks, partition sizes and the per-partition worker job.
+
+:func:`_extract_partition` is the function :func:`snorkel_ie.runner.run_partitions`
+sends to worker processes or a Dask cluster; it stays a module-level function so that
+workers import it by its module path.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine
+
+from snorkel_ie.candidates.rows import load_sentence_rows
+from snorkel_ie.candidates.writer import write_candidates
+from snorkel_ie.db.engine import WRITE_LOCK, get_engine
+from snorkel_ie.errors import CandidateError, ConfigurationError
+
+if TYPE_CHECKING:
+    from snorkel_ie.candidates._base import _Extractor
+
+PARTITION_SIZE = 1000
+"""Sentences per partition (one transaction) when running serially."""
+
+
+def _check_options(split: Any, parallelism: Any, partition_size: Any) -> None:
+    if isinstance(split, bool) or not isinstance(split, int):
+        raise CandidateError(f"split must be an integer (0 train, 1 dev, 2 test); got {split!r}")
+    if isinstance(parallelism, bool) or not isinstance(parallelism, int) or parallelism < 1:
+        raise ConfigurationError(f"parallelism must be an integer of at least 1; got {parallelism!r}")
+    if partition_size is not None and (
+        isinstance(partition_size, bool) or not isinstance(partition_size, int) or partition_size < 1
+    ):
+        raise ConfigurationError(f"partition_size must be a positive integer or None; got {partition_size!r}")
+
+
+def _engine_of(obj: Any) -> Engine:
+    if isinstance(obj, Engine):
+        return obj
+    if hasattr(obj, "get_bind"):
+        return obj.get_bind()
+    raise CandidateError(f"expected an Engine or a session; got {obj!r}")
+
+
+def _partition_size(n: int, workers: int) -> int:
+    if workers <= 1:
+        return PARTITION_SIZE
+    return max(50, min(PARTITION_SIZE, math.ceil(n / (4 * workers))))
+
+
+def _extract_partition(
+    sentence_ids: list[int],
+    *,
+    extractor: _Extractor,
+    split: int,
+    engine: Engine | None = None,
+    db_url: str | None = None,
+) -> tuple[int, int, int]:
+    """One partition: read sentences, find candidates, write them in one transaction."""
+    engine = engine if engine is not None else get_engine(db_url)
+    with engine.connect() as conn:
+        sentences = load_sentence_rows(conn, sentence_ids, attributes=extractor.attributes)
+    found = [(s, extractor.candidates_for(s)) for s in sentences]
+    with engine.connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
+        return write_candidates(conn, extractor.type_name, split, found)

@@ -1,0 +1,95 @@
+"""Candidates from mentions a reader tagged on the tokens (``entity_types`` / ``entity_cids``).
+
+:class:`PretaggedCandidateExtractor` finds each argument among the tagged mentions of
+its entity type, as for CDR with PubTator or BioC input, and pairs and writes them
+like every extractor (:class:`~snorkel_ie.candidates._base._Extractor`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from snorkel_ie.candidates._base import _Extractor
+from snorkel_ie.db.models import Candidate, TemporarySpan
+from snorkel_ie.errors import CandidateError
+
+__all__ = ["PretaggedCandidateExtractor"]
+
+
+class PretaggedCandidateExtractor(_Extractor):
+    """Candidates from mentions tagged on the tokens, one entity type per argument.
+
+    A mention is a run of adjacent tokens with the same ``entity_types`` and
+    ``entity_cids`` value (as a PubTator or BioC reader sets them). A token may carry
+    several tags joined by ``entity_sep``.
+
+    Parameters
+    ----------
+    candidate_class
+        A class from :func:`~snorkel_ie.db.models.candidate_subclass`.
+    entity_types
+        The entity type of each argument, in argument order, e.g. ``['Chemical', 'Disease']``.
+    """
+
+    def __init__(
+        self,
+        candidate_class: type[Candidate],
+        entity_types: Sequence[str] = ("Chemical", "Disease"),
+        *,
+        entity_sep: str = "~@~",
+        self_relations: bool = False,
+        nested_relations: bool = False,
+        symmetric_relations: bool = False,
+    ):
+        super().__init__(
+            candidate_class,
+            self_relations=self_relations,
+            nested_relations=nested_relations,
+            symmetric_relations=symmetric_relations,
+        )
+        entity_types = [entity_types] if isinstance(entity_types, str) else list(entity_types)
+        if len(entity_types) != self.arity or not all(isinstance(t, str) and t for t in entity_types):
+            raise CandidateError(
+                f"PretaggedCandidateExtractor: {candidate_class.__name__} has arguments {candidate_class.__argnames__}; "
+                f"give one entity type (a string) for each; got {entity_types!r}"
+            )
+        self.entity_types = entity_types
+        self.entity_sep = entity_sep
+
+    attributes = ("words", "char_offsets", "abs_char_offsets", "entity_types", "entity_cids")
+
+    def mentions(self, sentence: Any) -> dict[str, list[TemporarySpan]]:
+        """The tagged mentions of ``sentence`` by entity type, in sentence order."""
+        wanted = set(self.entity_types)
+        runs: dict[str, list[list[int]]] = defaultdict(list)  # type -> [[first, last], ...]
+        open_run: dict[tuple[str, Any], list[int]] = {}
+        types, cids = sentence.entity_types or [], sentence.entity_cids or []
+        for i in range(len(sentence.words)):
+            et = types[i] if i < len(types) else None
+            if not et:
+                continue
+            cid = cids[i] if i < len(cids) else None
+            tags = str(et).split(self.entity_sep)
+            ids = str(cid).split(self.entity_sep) if cid is not None else []
+            for j, t in enumerate(tags):
+                if t not in wanted:
+                    continue
+                key = (t, ids[j] if j < len(ids) else None)
+                run = open_run.get(key)
+                if run is not None and run[1] == i - 1:
+                    run[1] = i
+                else:
+                    open_run[key] = [i, i]
+                    runs[t].append(open_run[key])
+        words, offsets = sentence.words, sentence.char_offsets
+        out: dict[str, list[TemporarySpan]] = {}
+        for t, found in runs.items():
+            bounds = sorted({(offsets[a], offsets[b] + len(words[b])) for a, b in found})
+            out[t] = [TemporarySpan(sentence, start, end) for start, end in bounds]
+        return out
+
+    def argument_spans(self, sentence: Any) -> list[list[TemporarySpan]]:
+        by_type = self.mentions(sentence)
+        return [by_type.get(t, []) for t in self.entity_types]
