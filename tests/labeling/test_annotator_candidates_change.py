@@ -22,12 +22,12 @@ from snorkel_ie.db.models import (
     Sentence,
     Span,
     candidate_subclass,
-    sentence_stable_id,
     span_key,
     span_stable_id,
 )
 from snorkel_ie.labeling import LabelAnnotator
 from tests.candidates.corpus import cdr_documents
+from tests.labeling.conftest import _sentence
 
 ChemicalDisease = candidate_subclass("ChemicalDisease", ["chemical", "disease"])
 
@@ -139,40 +139,18 @@ def test_label_annotator_reruns_an_lf_whose_rows_were_deleted(session, cdr_split
 def _two_sentence_document(session) -> tuple[list[Span], list[Span]]:
     """A document of two sentences, each with a chemical and a disease span: ([chem, dis], [chem, dis])."""
     doc = Document("replaced-candidates")
-    out, start = [], 0
-    for position, text in enumerate(["aspirin caused headache .", "ibuprofen caused nausea ."]):
-        words = text.split(" ")
-        offsets = [sum(len(w) + 1 for w in words[:i]) for i in range(len(words))]
-        n = len(words)
-        sentence = Sentence(
-            document=doc,
-            position=position,
-            stable_id=sentence_stable_id(doc.name, start, start + len(text)),
-            text=text,
-            words=words,
-            char_offsets=offsets,
-            abs_char_offsets=[start + o for o in offsets],
-            lemmas=words,
-            pos_tags=["X"] * n,
-            ner_tags=["O"] * n,
-            dep_parents=[0] * n,
-            dep_labels=[""] * n,
-            entity_cids=[None] * n,
-            entity_types=[None] * n,
-        )
+    text = "aspirin caused headache . ibuprofen caused nausea ."
+    out = []
+    for position, (start, end) in enumerate([(0, 25), (26, len(text))]):
+        sentence = _sentence(doc, position, text, start, end)
         spans = []
-        for i in (0, 2):
-            a, b = offsets[i], offsets[i] + len(words[i])
+        for i in (0, 2):  # the chemical and the disease
+            a = sentence.char_offsets[i]
+            b = a + len(sentence.words[i])
             spans.append(
-                Span(
-                    sentence=sentence,
-                    char_start=a,
-                    char_end=b,
-                    stable_id=span_stable_id(doc.name, start + a, start + b),
-                )
+                Span(sentence=sentence, char_start=a, char_end=b, stable_id=span_stable_id(doc.name, start + a, start + b))
             )
         out.append(spans)
-        start += len(text) + 1
     session.add(doc)
     session.commit()
     return out[0], out[1]
