@@ -43,6 +43,8 @@ _EXPORTS = {
     "AnnotationMatrix": "snorkel_ie.labeling",
     "FeatureAnnotator": "snorkel_ie.labeling",
     "LabelAnnotator": "snorkel_ie.labeling",
+    "LabelingFunction": "snorkel_ie.labeling",
+    "labeling_function": "snorkel_ie.labeling",
     "load_gold_labels": "snorkel_ie.labeling",
     "load_marginals": "snorkel_ie.labeling",
     "majority_vote_score": "snorkel_ie.labeling",
