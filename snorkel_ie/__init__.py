@@ -40,6 +40,8 @@ _EXPORTS = {
     "candidate_subclass": "snorkel_ie.db.models",
     "SnorkelSession": "snorkel_ie.db.session",
     "SnorkelIEError": "snorkel_ie.errors",
+    "export_label_matrix": "snorkel_ie.export",
+    "export_training_data": "snorkel_ie.export",
     "AnnotationMatrix": "snorkel_ie.labeling",
     "FeatureAnnotator": "snorkel_ie.labeling",
     "LabelAnnotator": "snorkel_ie.labeling",
