@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy import Connection, Engine
 
 from snorkel_ie.candidates._partition import _check_options, _engine_of, _extract_partition, _partition_size
 from snorkel_ie.candidates.sources import resolve_sentences
+from snorkel_ie.db.candidates import count_candidates, delete_candidates, forget_lf_runs
 from snorkel_ie.db.engine import WRITE_LOCK
 from snorkel_ie.db.models import (
     TOKEN_ATTRIBUTES,
-    AnnotatorRun,
     Candidate,
     TemporarySpan,
     save_candidate_class,
@@ -139,7 +139,7 @@ class _Extractor:
         raise NotImplementedError
 
     def candidates_for(self, sentence: Any) -> list[tuple[TemporarySpan, ...]]:
-        """The argument tuples of ``sentence`` (a Sentence or SentenceRow), not written anywhere."""
+        """The argument tuples of ``sentence`` (a Sentence or SentenceView), not written anywhere."""
         return pair_arguments(
             self.argument_spans(sentence),
             self_relations=self.self_relations,
@@ -264,13 +264,11 @@ class _Extractor:
 
     def _forget_lf_runs(self, conn: Connection, split: int) -> None:
         """Delete the records of the LFs applied to this class's candidates of ``split``."""
-        runs = AnnotatorRun.__table__
-        conn.execute(delete(runs).where(runs.c.candidate_type == self.type_name, runs.c.split == split))
+        forget_lf_runs(conn, self.type_name, split)
 
     def _clear(self, conn: Connection, split: int) -> int:
         self._forget_lf_runs(conn, split)
-        table = Candidate.__table__
-        return conn.execute(delete(table).where(table.c.type == self.type_name, table.c.split == split)).rowcount
+        return delete_candidates(conn, self.type_name, split)
 
     def _start(self, engine: Engine, *, split: int, clear: bool) -> int:
         """In one transaction: clear the split (when asked) and store the class's definition."""
@@ -285,11 +283,7 @@ class _Extractor:
             stored = stored_class_spec(conn, self.type_name)
             if stored is None or len(stored.arguments) == self.arity:
                 return
-            table = Candidate.__table__
-            query = select(func.count()).select_from(table).where(table.c.type == self.type_name)
-            if clear:
-                query = query.where(table.c.split != split)
-            kept = conn.scalar(query)
+            kept = count_candidates(conn, self.type_name, except_split=split if clear else None)
         if kept:
             raise CandidateError(
                 f"the database holds {kept} {stored.name} candidates with arguments {list(stored.arguments)}; "

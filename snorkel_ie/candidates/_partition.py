@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
-from snorkel_ie.candidates.rows import load_sentence_rows
-from snorkel_ie.candidates.writer import write_candidates
+from snorkel_ie.db.candidates import write_candidates
 from snorkel_ie.db.engine import WRITE_LOCK, get_engine
+from snorkel_ie.db.views import load_sentences
 from snorkel_ie.errors import CandidateError, ConfigurationError
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def _extract_partition(
     """One partition: read sentences, find candidates, write them in one transaction."""
     engine = engine if engine is not None else get_engine(db_url)
     with engine.connect() as conn:
-        sentences = load_sentence_rows(conn, sentence_ids, attributes=extractor.attributes)
+        sentences = load_sentences(conn, sentence_ids, attributes=extractor.attributes)
     found = [(s, extractor.candidates_for(s)) for s in sentences]
     with engine.connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
         return write_candidates(conn, extractor.type_name, split, found)

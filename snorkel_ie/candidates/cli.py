@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
 from snorkel_ie.errors import CandidateError
 
@@ -55,20 +54,15 @@ def _build_extractor(cls, args, entity_types, ner, dictionary, n_max, flags):
 
 
 def _sentence_ids(engine, documents: str | None) -> list[int]:
-    from snorkel_ie.candidates.rows import chunks
-    from snorkel_ie.db.models import Document, Sentence
+    from snorkel_ie.db.candidates import sentence_ids_by_document_name
 
-    with engine.connect() as conn:
-        if documents is None:
-            return list(conn.execute(select(Sentence.id)).scalars())
+    names = None
+    if documents is not None:
         names = [n.strip() for n in Path(documents).read_text(encoding="utf-8").splitlines() if n.strip()]
-        ids: list[int] = []
-        found: set[str] = set()
-        for batch in chunks(names):
-            stmt = select(Sentence.id, Document.name).join(Document).where(Document.name.in_(list(batch)))
-            for sid, name in conn.execute(stmt):
-                ids.append(sid)
-                found.add(name)
+    with engine.connect() as conn:
+        ids, found = sentence_ids_by_document_name(conn, names)
+    if names is None:
+        return ids
     if missing := [n for n in names if n not in found]:
         raise CandidateError(f"{len(missing)} documents of {documents} are not in the database, e.g. {missing[:3]}")
     return ids

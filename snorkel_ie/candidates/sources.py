@@ -5,24 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Engine, Executable, select
+from sqlalchemy import Engine, Executable
 from sqlalchemy.orm import Query, Session, object_session
 
-from snorkel_ie.candidates.rows import SentenceRow, chunks
+from snorkel_ie.db.candidates import sentence_ids_of_documents
 from snorkel_ie.db.engine import get_engine
 from snorkel_ie.db.models import Document, Sentence
+from snorkel_ie.db.views import SentenceView
 from snorkel_ie.errors import CandidateError
 
 __all__ = ["resolve_sentences"]
 
 
 def _document_sentence_ids(engine: Engine, document_ids: list[int]) -> list[int]:
-    s = Sentence.__table__
-    out: list[int] = []
     with engine.connect() as conn:
-        for ids in chunks(document_ids):
-            out.extend(conn.execute(select(s.c.id).where(s.c.document_id.in_(list(ids)))).scalars())
-    return out
+        return sentence_ids_of_documents(conn, document_ids)
 
 
 def _items_to_ids(items: Iterable[Any], engine_hint: list[Any]) -> tuple[list[int], list[int]]:
@@ -38,7 +35,7 @@ def _items_to_ids(items: Iterable[Any], engine_hint: list[Any]) -> tuple[list[in
                     raise CandidateError(f"{item!r} was never added to a session: save it before extracting")
                 sess.flush()
             (sentence_ids if isinstance(item, Sentence) else document_ids).append(item.id)
-        elif isinstance(item, SentenceRow):
+        elif isinstance(item, SentenceView):
             sentence_ids.append(item.id)
         elif isinstance(item, int) and not isinstance(item, bool):
             sentence_ids.append(item)

@@ -2,71 +2,74 @@
 
 Every function takes an open :class:`~sqlalchemy.engine.Connection` inside a
 transaction; the caller decides what one transaction covers (a batch of documents, one
-partition), so a failure leaves nothing of it behind.
+partition), so a failure leaves nothing of it behind. Tables are the schema's
+(``Base.metadata``): a name that is not one of them is refused.
 """
 
 from __future__ import annotations
 
-import io
 import json
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, text
+import numpy as np
+from sqlalchemy import Connection, Table, bindparam, column, func, insert, select
+from sqlalchemy import table as table_clause
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from snorkel_ie.db import dbapi
+from snorkel_ie.db.copy import copy_arrays, copy_rows
+from snorkel_ie.db.dbapi import is_postgres
 from snorkel_ie.db.models import Base
 
-
-def _table(table: Table | str) -> Table:
-    return Base.metadata.tables[table] if isinstance(table, str) else table
-
-
-def is_postgres(conn: Connection) -> bool:
-    return conn.dialect.name == "postgresql"
-
-
-def _copy_field(value: Any) -> str:
-    """One field in PostgreSQL's COPY text format."""
-    if value is None:
-        return r"\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, (list, dict)):
-        value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    elif isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        value = repr(value)
-    else:
-        value = str(value)
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+__all__ = [
+    "allocate_ids",
+    "copy_rows",
+    "get_or_create_keys",
+    "insert_columns",
+    "insert_rows",
+    "is_postgres",
+    "schema_table",
+]
 
 
-def copy_rows(conn: Connection, table: Table | str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """COPY ``rows`` into ``table`` on PostgreSQL; returns the number of rows written."""
-    buf = io.StringIO()
-    n = 0
-    for row in rows:
-        buf.write("\t".join(_copy_field(v) for v in row))
-        buf.write("\n")
-        n += 1
-    if n == 0:
-        return 0
-    buf.seek(0)
-    name = table if isinstance(table, str) else table.name
-    cursor = conn.connection.dbapi_connection.cursor()
+def schema_table(table: Table | str) -> Table:
+    """The schema's table ``table`` (a name must be one of ``Base.metadata``'s tables)."""
+    if isinstance(table, Table):
+        return table
     try:
-        cursor.copy_expert(f'COPY "{name}" ({", ".join(columns)}) FROM STDIN', buf)
-    finally:
-        cursor.close()
-    return n
+        return Base.metadata.tables[table]
+    except KeyError:
+        raise ValueError(f"{table!r} is not a table of the snorkel-ie schema") from None
+
+
+_table = schema_table
 
 
 def _sqlite_value(value: Any) -> Any:
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return value
+
+
+def _sqlite_insert(conn: Connection, t: Table, columns: Sequence[str], rows: Any, *, ignore: bool) -> None:
+    stmt = insert(t).values({c: bindparam(c) for c in columns})
+    if ignore:
+        stmt = stmt.prefix_with("OR IGNORE", dialect="sqlite")
+    dbapi.executemany(conn, stmt, columns, rows)
+
+
+def _pg_insert_ignoring_conflicts(conn: Connection, t: Table, columns: Sequence[str], rows: Sequence[Any]) -> None:
+    """COPY into a temporary copy of ``t``, then ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``."""
+    quote = conn.dialect.identifier_preparer.quote
+    tmp = f"_tmp_{t.name}"
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE IF NOT EXISTS {quote(tmp)} (LIKE {quote(t.name)} INCLUDING DEFAULTS) ON COMMIT DROP"
+    )
+    conn.exec_driver_sql(f"TRUNCATE {quote(tmp)}")
+    copy_rows(conn, tmp, columns, rows)
+    source = table_clause(tmp, *(column(c) for c in columns))
+    conn.execute(pg_insert(t).from_select(list(columns), select(*source.c)).on_conflict_do_nothing())
 
 
 def insert_rows(
@@ -86,25 +89,29 @@ def insert_rows(
     """
     if not rows:
         return 0
-    t = _table(table)
-    cols = ", ".join(columns)
+    t = schema_table(table)
     if is_postgres(conn):
-        if not on_conflict_ignore:
-            return copy_rows(conn, t, columns, rows)
-        tmp = f"_tmp_{t.name}"
-        conn.execute(text(f'CREATE TEMP TABLE IF NOT EXISTS "{tmp}" (LIKE "{t.name}" INCLUDING DEFAULTS) ON COMMIT DROP'))
-        conn.execute(text(f'TRUNCATE "{tmp}"'))
-        copy_rows(conn, tmp, columns, rows)
-        conn.execute(text(f'INSERT INTO "{t.name}" ({cols}) SELECT {cols} FROM "{tmp}" ON CONFLICT DO NOTHING'))
-        return len(rows)
-    verb = "INSERT OR IGNORE" if on_conflict_ignore else "INSERT"
-    marks = ", ".join("?" for _ in columns)
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
-        cursor.executemany(f'{verb} INTO "{t.name}" ({cols}) VALUES ({marks})', ([_sqlite_value(v) for v in row] for row in rows))
-    finally:
-        cursor.close()
+        if on_conflict_ignore:
+            _pg_insert_ignoring_conflicts(conn, t, columns, rows)
+            return len(rows)
+        return copy_rows(conn, t, columns, rows)
+    _sqlite_insert(conn, t, columns, ([_sqlite_value(v) for v in row] for row in rows), ignore=on_conflict_ignore)
     return len(rows)
+
+
+def insert_columns(conn: Connection, table: Table | str, columns: Sequence[str], types: Sequence[str], arrays) -> int:
+    """Insert parallel numpy columns (``types``: ``i4``/``f8``/``bool``, no NULLs) in bulk.
+
+    PostgreSQL: binary COPY built by numpy; SQLite: ``executemany``.
+    """
+    n = len(arrays[0])
+    if n == 0:
+        return 0
+    t = schema_table(table)
+    if is_postgres(conn):
+        return copy_arrays(conn, t, columns, types, arrays)
+    _sqlite_insert(conn, t, columns, zip(*(np.asarray(a).tolist() for a in arrays), strict=True), ignore=False)
+    return n
 
 
 def allocate_ids(conn: Connection, table: Table | str, n: int) -> list[int]:
@@ -116,13 +123,12 @@ def allocate_ids(conn: Connection, table: Table | str, n: int) -> list[int]:
     """
     if n <= 0:
         return []
-    name = _table(table).name
+    t = schema_table(table)
     if is_postgres(conn):
-        rows = conn.execute(
-            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"), {"t": name, "n": n}
-        )
-        return [r[0] for r in rows]
-    start = conn.execute(text(f'SELECT COALESCE(MAX(id), 0) FROM "{name}"')).scalar_one() + 1
+        series = func.generate_series(1, n).table_valued("i")
+        stmt = select(func.nextval(func.pg_get_serial_sequence(t.name, "id"))).select_from(series)
+        return list(conn.execute(stmt).scalars())
+    start = conn.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one() + 1
     return list(range(start, start + n))
 
 

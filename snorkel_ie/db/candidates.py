@@ -1,8 +1,9 @@
-"""Write extracted candidates in bulk: spans, candidates, argument rows.
+"""Candidate storage: the bulk writer, and the reads and deletes extraction needs.
 
-Each table gets one bulk insert that skips rows already present (its unique
-constraint decides), and ids come back with one SELECT per table, so a partition
-costs a handful of statements whatever its size, and re-running it adds nothing.
+:func:`write_candidates` gives each table one bulk insert that skips rows already
+present (its unique constraint decides) and reads ids back with one query per table,
+so a partition costs a handful of statements whatever its size, and re-running it adds
+nothing.
 """
 
 from __future__ import annotations
@@ -10,14 +11,75 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, func, select
 
-from snorkel_ie.candidates.rows import chunks
 from snorkel_ie.db.bulk import insert_rows
-from snorkel_ie.db.models import Candidate, CandidateSpan, Span, span_key, span_stable_id
+from snorkel_ie.db.models import (
+    AnnotatorRun,
+    Candidate,
+    CandidateSpan,
+    Document,
+    Sentence,
+    Span,
+    span_key,
+    span_stable_id,
+)
 from snorkel_ie.db.models.context import TemporarySpan
+from snorkel_ie.db.views import chunks
 
-__all__ = ["write_candidates"]
+__all__ = [
+    "count_candidates",
+    "delete_candidates",
+    "forget_lf_runs",
+    "sentence_ids_by_document_name",
+    "sentence_ids_of_documents",
+    "write_candidates",
+]
+
+
+def sentence_ids_of_documents(conn: Connection, document_ids: Sequence[int]) -> list[int]:
+    """Ids of the sentences of these documents."""
+    s = Sentence.__table__
+    out: list[int] = []
+    for ids in chunks(list(document_ids)):
+        out.extend(conn.execute(select(s.c.id).where(s.c.document_id.in_(list(ids)))).scalars())
+    return out
+
+
+def sentence_ids_by_document_name(conn: Connection, names: Sequence[str] | None) -> tuple[list[int], set[str]]:
+    """Ids of the sentences of the documents called ``names`` (all sentences when None), and the names found."""
+    s, d = Sentence.__table__, Document.__table__
+    if names is None:
+        return list(conn.execute(select(s.c.id)).scalars()), set()
+    ids: list[int] = []
+    found: set[str] = set()
+    for batch in chunks(list(names)):
+        stmt = select(s.c.id, d.c.name).join(d, d.c.id == s.c.document_id).where(d.c.name.in_(list(batch)))
+        for sid, name in conn.execute(stmt):
+            ids.append(sid)
+            found.add(name)
+    return ids, found
+
+
+def forget_lf_runs(conn: Connection, candidate_type: str, split: int) -> None:
+    """Delete the records of the LFs applied to the candidates of ``candidate_type`` in ``split``."""
+    runs = AnnotatorRun.__table__
+    conn.execute(delete(runs).where(runs.c.candidate_type == candidate_type, runs.c.split == split))
+
+
+def delete_candidates(conn: Connection, candidate_type: str, split: int) -> int:
+    """Delete the candidates of ``candidate_type`` in ``split`` (annotations go by cascade); returns how many."""
+    table = Candidate.__table__
+    return conn.execute(delete(table).where(table.c.type == candidate_type, table.c.split == split)).rowcount
+
+
+def count_candidates(conn: Connection, candidate_type: str, *, except_split: int | None = None) -> int:
+    """The number of candidates of ``candidate_type`` (outside ``except_split``, when given)."""
+    table = Candidate.__table__
+    query = select(func.count()).select_from(table).where(table.c.type == candidate_type)
+    if except_split is not None:
+        query = query.where(table.c.split != except_split)
+    return int(conn.scalar(query) or 0)
 
 
 def _existing_candidates(

@@ -1,0 +1,72 @@
+"""The raw DB-API cursor, for the few reads and writes where SQLAlchemy's row objects cost too much.
+
+Statements are still SQLAlchemy Core expressions: :func:`compile_statement` renders one
+for the connection's dialect with its bound parameters, and the DB-API cursor runs it
+(``executemany`` on SQLite, ``np.fromiter`` over the cursor). Nothing here builds SQL
+from strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Executable
+
+__all__ = ["compile_statement", "cursor", "execute", "executemany", "fetchall", "is_postgres"]
+
+
+def is_postgres(conn: Connection | Any) -> bool:
+    """True when ``conn`` (a Connection, Engine or Session bind) talks to PostgreSQL."""
+    return conn.dialect.name == "postgresql"
+
+
+@contextmanager
+def cursor(conn: Connection) -> Iterator[Any]:
+    """The DB-API cursor of ``conn``'s connection, closed on exit (the transaction stays the caller's)."""
+    cur = conn.connection.dbapi_connection.cursor()
+    try:
+        yield cur
+    finally:
+        cur.close()
+
+
+def compile_statement(conn: Connection, stmt: Executable) -> tuple[str, Any]:
+    """``(sql, parameters)`` of a Core statement for ``conn``'s DB-API driver.
+
+    Expanding ``IN`` lists are rendered in place, so the SQL has one placeholder per value.
+    """
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    if compiled.positional:
+        return str(compiled), tuple(params[name] for name in compiled.positiontup)
+    return str(compiled), params
+
+
+def execute(conn: Connection, stmt: Executable) -> None:
+    """Run ``stmt`` on the raw cursor (no result)."""
+    sql, params = compile_statement(conn, stmt)
+    with cursor(conn) as cur:
+        cur.execute(sql, params)
+
+
+def fetchall(conn: Connection, stmt: Executable) -> list[tuple[Any, ...]]:
+    """Every row of ``stmt`` as plain tuples (no result processing: JSON columns come back as stored)."""
+    sql, params = compile_statement(conn, stmt)
+    with cursor(conn) as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def executemany(conn: Connection, stmt: Executable, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Run ``stmt`` (whose bound parameters are ``names``) once per row of ``rows`` with ``executemany``."""
+    compiled = stmt.compile(dialect=conn.dialect)
+    if compiled.positional:
+        order = [list(names).index(k) for k in compiled.positiontup]
+        same = order == list(range(len(names)))
+        params: Iterable[Any] = rows if same else (tuple(row[i] for i in order) for row in rows)
+    else:
+        params = (dict(zip(names, row, strict=True)) for row in rows)
+    with cursor(conn) as cur:
+        cur.executemany(str(compiled), params)
