@@ -9,7 +9,11 @@ use, so ``import snorkel_ie.learning.generative`` does not pay for the database 
 
 from __future__ import annotations
 
+import logging
+
 from snorkel_ie._lazy import lazy_exports
+
+logging.getLogger("snorkel_ie").addHandler(logging.NullHandler())  # the application configures logging
 
 _EXPORTS = {
     "CandidateExtractor": "snorkel_ie.candidates",
