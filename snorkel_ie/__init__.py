@@ -34,6 +34,7 @@ _EXPORTS = {
     "RegexMatchSpan": "snorkel_ie.candidates",
     "SlotFillMatch": "snorkel_ie.candidates",
     "Union": "snorkel_ie.candidates",
+    "add_text_candidates": "snorkel_ie.candidates",
     "make_engine": "snorkel_ie.db.engine",
     "Candidate": "snorkel_ie.db.models",
     "Context": "snorkel_ie.db.models",
