@@ -9,7 +9,11 @@ use, so ``import snorkel_ie.learning.generative`` does not pay for the database 
 
 from __future__ import annotations
 
+import logging
+
 from snorkel_ie._lazy import lazy_exports
+
+logging.getLogger("snorkel_ie").addHandler(logging.NullHandler())  # the application configures logging
 
 _EXPORTS = {
     "CandidateExtractor": "snorkel_ie.candidates",
@@ -30,6 +34,7 @@ _EXPORTS = {
     "RegexMatchSpan": "snorkel_ie.candidates",
     "SlotFillMatch": "snorkel_ie.candidates",
     "Union": "snorkel_ie.candidates",
+    "add_text_candidates": "snorkel_ie.candidates",
     "make_engine": "snorkel_ie.db.engine",
     "Candidate": "snorkel_ie.db.models",
     "Context": "snorkel_ie.db.models",
@@ -40,9 +45,13 @@ _EXPORTS = {
     "candidate_subclass": "snorkel_ie.db.models",
     "SnorkelSession": "snorkel_ie.db.session",
     "SnorkelIEError": "snorkel_ie.errors",
+    "export_label_matrix": "snorkel_ie.export",
+    "export_training_data": "snorkel_ie.export",
     "AnnotationMatrix": "snorkel_ie.labeling",
     "FeatureAnnotator": "snorkel_ie.labeling",
     "LabelAnnotator": "snorkel_ie.labeling",
+    "LabelingFunction": "snorkel_ie.labeling",
+    "labeling_function": "snorkel_ie.labeling",
     "load_gold_labels": "snorkel_ie.labeling",
     "load_marginals": "snorkel_ie.labeling",
     "majority_vote_score": "snorkel_ie.labeling",
@@ -59,6 +68,9 @@ _EXPORTS = {
     "SparseLogisticRegression": "snorkel_ie.learning",
     "reRNN": "snorkel_ie.learning",
     "BioCXMLDocPreprocessor": "snorkel_ie.parsing",
+    "CSVDocPreprocessor": "snorkel_ie.parsing",
+    "DataFrameDocPreprocessor": "snorkel_ie.parsing",
+    "ParquetDocPreprocessor": "snorkel_ie.parsing",
     "CorpusParser": "snorkel_ie.parsing",
     "JSONLDocPreprocessor": "snorkel_ie.parsing",
     "PubTatorDocPreprocessor": "snorkel_ie.parsing",

@@ -36,9 +36,12 @@ from snorkel_ie.db.models.context import (
     span_stable_id,
     split_stable_id,
 )
+from snorkel_ie.db.models.raw_text import RawText, text_token_arrays
+from snorkel_ie.db.models.stable_label import STABLE_ID_SEPARATOR, StableLabel
 
 __all__ = [
     "KEY_KINDS",
+    "STABLE_ID_SEPARATOR",
     "TOKEN_ATTRIBUTES",
     "AnnotationKey",
     "AnnotatorRun",
@@ -54,9 +57,11 @@ __all__ = [
     "Label",
     "Marginal",
     "Prediction",
+    "RawText",
     "Sentence",
     "Span",
     "SpanMixin",
+    "StableLabel",
     "TemporarySpan",
     "candidate_subclass",
     "document_stable_id",
@@ -68,4 +73,5 @@ __all__ = [
     "span_stable_id",
     "split_stable_id",
     "stored_class_spec",
+    "text_token_arrays",
 ]

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from snorkel_ie.db.models.base import Base
 from snorkel_ie.db.models.context import Sentence, Span
+from snorkel_ie.db.models.raw_text import RawText
 from snorkel_ie.errors import CandidateError
 
 
@@ -124,9 +125,14 @@ def _argument_property(position: int, name: str) -> property:
     return property(get, doc=f"Argument {position} ({name!r}) of the candidate: a Span.")
 
 
+def _argument_span(arg: Any) -> Any:
+    """A candidate argument as a span: a RawText stands for the span over its whole text."""
+    return arg.span if isinstance(arg, RawText) else arg
+
+
 def _constructor(self: Candidate, split: int = 0, **kwargs: Any) -> None:
     names = type(self).__argnames__
-    spans = [kwargs.pop(name, None) for name in names]
+    spans = [_argument_span(kwargs.pop(name, None)) for name in names]
     if kwargs:
         raise CandidateError(f"{type(self).__name__} got unexpected arguments {sorted(kwargs)}; expected {names}")
     if any(s is None for s in spans):

@@ -181,6 +181,11 @@ class SpanMixin:
         """The text of the span."""
         return self.sentence.text[self.char_start : self.char_end]
 
+    @property
+    def text(self) -> str:
+        """The text of the span (as a RawText argument's ``c.tweet.text`` reads it)."""
+        return self.get_span()
+
     def char_to_word_index(self, ci: int) -> int:
         """Index of the token that contains sentence-relative character ``ci``."""
         return max(bisect_right(self.sentence.char_offsets, ci) - 1, 0)
