@@ -31,8 +31,8 @@ from snorkel_ie.errors import ConfigurationError
 from snorkel_ie.labeling._apply import apply_lfs
 from snorkel_ie.labeling.gold import load_gold_labels
 from snorkel_ie.labeling.matrix import candidate_type_of
-from snorkel_ie.learning.utils import BinaryScores, print_binary_report
 from snorkel_ie.log import report
+from snorkel_ie.scoring import BinaryScores, print_binary_report
 
 __all__ = [
     "LFErrorBuckets",

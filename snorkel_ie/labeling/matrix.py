@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from snorkel_ie.db import annotations
 from snorkel_ie.db.models import AnnotationKey, AnnotatorRun, Candidate
 from snorkel_ie.errors import ConfigurationError
-from snorkel_ie.learning.utils import as_label_vector
+from snorkel_ie.scoring import as_label_vector
 
 KIND_TABLES = {"label": "label", "gold": "gold_label", "feature": "feature"}
 

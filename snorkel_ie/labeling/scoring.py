@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from snorkel_ie.learning.utils import as_label_vector, binary_prf, binary_scores
 from snorkel_ie.log import report
+from snorkel_ie.scoring import as_label_vector, binary_prf, binary_scores
 
 __all__ = ["majority_vote", "majority_vote_score"]
 

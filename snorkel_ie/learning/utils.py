@@ -1,27 +1,19 @@
-"""Scoring helpers shared by the generative and discriminative models.
+"""Snorkel 0.7's ``snorkel.learning.utils`` path: the scoring helpers, re-exported from :mod:`snorkel_ie.scoring`.
 
-Gold labels follow the label-matrix encoding: binary gold is ``+1``/``-1``, categorical
-gold is ``1..k``, and ``0`` means *unknown*: such candidates are ignored by every score.
-
-Examples
---------
->>> import numpy as np
->>> binary_scores(np.array([1, 1, -1, -1]), np.array([1, -1, -1, 0]))
-BinaryScores(tp=1, fp=1, tn=1, fn=0)
->>> binary_prf(np.array([1, 1, -1, -1]), np.array([1, -1, -1, 0]))
-(0.5, 1.0, 0.6666666666666666)
+Scoring lives on the ground floor (labeling uses it too, and labeling does not import
+``learning``); this module keeps the 0.7 import path working.
 """
 
-from __future__ import annotations
-
-import logging
-from typing import Any, NamedTuple
-
-import numpy as np
-import scipy.sparse as sp
-
-from snorkel_ie.errors import ModelError
-from snorkel_ie.log import report
+from snorkel_ie.scoring import (
+    BinaryScores,
+    as_label_vector,
+    binary_prf,
+    binary_scores,
+    categorical_accuracy,
+    categorical_prf,
+    predictions_from_marginals,
+    print_binary_report,
+)
 
 __all__ = [
     "BinaryScores",
@@ -33,139 +25,3 @@ __all__ = [
     "predictions_from_marginals",
     "print_binary_report",
 ]
-
-_log = logging.getLogger(__name__)
-
-
-class BinaryScores(NamedTuple):
-    """Confusion counts of binary predictions against gold (unknown gold excluded)."""
-
-    tp: int
-    fp: int
-    tn: int
-    fn: int
-
-
-def as_label_vector(labels: Any, *, name: str = "L_gold") -> np.ndarray:
-    """Turn gold labels (sparse ``(n, 1)`` column, ``(n,)`` or ``(n, 1)`` array, list) into an int64 vector.
-
-    Raises
-    ------
-    ModelError
-        When the input is not one column, holds NaN or non-integer values.
-    """
-    if sp.issparse(labels):
-        if labels.shape[1] != 1:
-            raise ModelError(f"{name} must be one column, got a sparse matrix of shape {labels.shape}")
-        arr = np.asarray(labels.toarray()).ravel()
-    else:
-        arr = np.asarray(labels)
-        if arr.ndim == 2 and arr.shape[1] == 1:
-            arr = arr.ravel()
-        if arr.ndim != 1:
-            raise ModelError(f"{name} must be a vector or an (n, 1) column, got shape {arr.shape}")
-    if arr.dtype.kind == "f":
-        if np.isnan(arr).any():
-            raise ModelError(f"{name} contains NaN; use 0 for unknown labels")
-        if np.any(arr != np.round(arr)):
-            raise ModelError(f"{name} must hold integer labels, got non-integer values")
-    elif arr.dtype.kind not in "iub":
-        raise ModelError(f"{name} must hold integer labels, got dtype {arr.dtype}")
-    return arr.astype(np.int64)
-
-
-def _check_same_length(pred: np.ndarray, gold: np.ndarray) -> None:
-    if pred.shape[0] != gold.shape[0]:
-        raise ModelError(f"predictions have {pred.shape[0]} rows but gold has {gold.shape[0]}; they must align")
-
-
-def binary_scores(pred: Any, gold: Any) -> BinaryScores:
-    """Count true/false positives/negatives of ``+1``/``-1`` predictions; gold ``0`` is ignored."""
-    p = as_label_vector(pred, name="predictions")
-    g = as_label_vector(gold)
-    _check_same_length(p, g)
-    known = g != 0
-    p, g = p[known], g[known]
-    return BinaryScores(
-        tp=int(np.sum((p == 1) & (g == 1))),
-        fp=int(np.sum((p == 1) & (g == -1))),
-        tn=int(np.sum((p != 1) & (g == -1))),
-        fn=int(np.sum((p != 1) & (g == 1))),
-    )
-
-
-def _prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
-    precision = tp / (tp + fp) if tp + fp > 0 else 0.0
-    recall = tp / (tp + fn) if tp + fn > 0 else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
-    return precision, recall, f1
-
-
-def binary_prf(pred: Any, gold: Any) -> tuple[float, float, float]:
-    """Precision, recall and F1 of the positive class (``+1``); gold ``0`` is ignored."""
-    s = binary_scores(pred, gold)
-    return _prf(s.tp, s.fp, s.fn)
-
-
-def categorical_accuracy(pred: Any, gold: Any) -> float:
-    """Fraction of candidates with known gold (``!= 0``) whose prediction equals it."""
-    p = as_label_vector(pred, name="predictions")
-    g = as_label_vector(gold)
-    _check_same_length(p, g)
-    known = g != 0
-    return float(np.mean(p[known] == g[known])) if known.any() else 0.0
-
-
-def categorical_prf(pred: Any, gold: Any, *, average: str = "macro") -> tuple[float, float, float]:
-    """Precision, recall and F1 over classes ``1..k`` (``average='macro'`` or ``'micro'``); gold ``0`` ignored."""
-    p = as_label_vector(pred, name="predictions")
-    g = as_label_vector(gold)
-    _check_same_length(p, g)
-    known = g != 0
-    p, g = p[known], g[known]
-    classes = np.union1d(np.unique(g), np.unique(p[p != 0]))
-    tp = np.array([np.sum((p == c) & (g == c)) for c in classes], dtype=float)
-    fp = np.array([np.sum((p == c) & (g != c)) for c in classes], dtype=float)
-    fn = np.array([np.sum((p != c) & (g == c)) for c in classes], dtype=float)
-    if average == "micro":
-        return _prf(tp.sum(), fp.sum(), fn.sum())
-    if average != "macro":
-        raise ModelError(f"average must be 'macro' or 'micro', got {average!r}")
-    per_class = np.array([_prf(*t) for t in zip(tp, fp, fn, strict=True)]) if len(classes) else np.zeros((1, 3))
-    return tuple(float(v) for v in per_class.mean(axis=0))  # type: ignore[return-value]
-
-
-def predictions_from_marginals(marginals: np.ndarray, *, b: float = 0.5, tie: int = -1) -> np.ndarray:
-    """Hard labels from marginals.
-
-    For a vector of ``P(y=+1)``: ``+1`` where the marginal is above ``b``, ``-1`` below it,
-    and ``tie`` where it equals ``b`` exactly (``-1`` by default, as Snorkel 0.7's ``> b``).
-    For an ``(n, k)`` matrix: the arg-max class, ``1..k``.
-    """
-    m = np.asarray(marginals, dtype=np.float64)
-    if m.ndim == 2:
-        return np.argmax(m, axis=1).astype(np.int64) + 1
-    out = np.where(m > b, 1, -1).astype(np.int64)
-    out[m == b] = tie
-    return out
-
-
-def print_binary_report(scores: BinaryScores, *, title: str = "Scores", b: float | None = None) -> None:
-    """Show precision, recall, F1 and the confusion counts in a small block (:func:`snorkel_ie.log.report`)."""
-    precision, recall, f1 = _prf(scores.tp, scores.fp, scores.fn)
-    bar = "=" * 40
-    neg = scores.tn / (scores.tn + scores.fp) if scores.tn + scores.fp > 0 else 0.0
-    lines = [
-        bar,
-        f"{title}" + (f" (b={b})" if b is not None else ""),
-        bar,
-        f"Pos. class accuracy: {recall:.3f}",
-        f"Neg. class accuracy: {neg:.3f}",
-        f"Precision            {precision:.3f}",
-        f"Recall               {recall:.3f}",
-        f"F1                   {f1:.3f}",
-        "-" * 40,
-        f"TP: {scores.tp} | FP: {scores.fp} | TN: {scores.tn} | FN: {scores.fn}",
-        bar,
-    ]
-    report(_log, "\n".join(lines))
