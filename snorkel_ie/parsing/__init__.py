@@ -11,6 +11,7 @@ from snorkel_ie.parsing.preprocessors import (
     PubTatorDocPreprocessor,
     TextDocPreprocessor,
     TSVDocPreprocessor,
+    XMLMultiDocPreprocessor,
 )
 from snorkel_ie.parsing.spacy_parser import ParsedText, Spacy
 
@@ -28,6 +29,7 @@ __all__ = [
     "Spacy",
     "TSVDocPreprocessor",
     "TextDocPreprocessor",
+    "XMLMultiDocPreprocessor",
     "clear_documents",
     "document_relations",
     "mention_spans",
