@@ -9,7 +9,11 @@ use, so ``import snorkel_ie.learning.generative`` does not pay for the database 
 
 from __future__ import annotations
 
+import logging
+
 from snorkel_ie._lazy import lazy_exports
+
+logging.getLogger("snorkel_ie").addHandler(logging.NullHandler())  # the application configures logging
 
 _EXPORTS = {
     "CandidateExtractor": "snorkel_ie.candidates",
@@ -43,6 +47,8 @@ _EXPORTS = {
     "AnnotationMatrix": "snorkel_ie.labeling",
     "FeatureAnnotator": "snorkel_ie.labeling",
     "LabelAnnotator": "snorkel_ie.labeling",
+    "LabelingFunction": "snorkel_ie.labeling",
+    "labeling_function": "snorkel_ie.labeling",
     "load_gold_labels": "snorkel_ie.labeling",
     "load_marginals": "snorkel_ie.labeling",
     "majority_vote_score": "snorkel_ie.labeling",
@@ -59,6 +65,9 @@ _EXPORTS = {
     "SparseLogisticRegression": "snorkel_ie.learning",
     "reRNN": "snorkel_ie.learning",
     "BioCXMLDocPreprocessor": "snorkel_ie.parsing",
+    "CSVDocPreprocessor": "snorkel_ie.parsing",
+    "DataFrameDocPreprocessor": "snorkel_ie.parsing",
+    "ParquetDocPreprocessor": "snorkel_ie.parsing",
     "CorpusParser": "snorkel_ie.parsing",
     "JSONLDocPreprocessor": "snorkel_ie.parsing",
     "PubTatorDocPreprocessor": "snorkel_ie.parsing",

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +42,9 @@ from snorkel_ie.learning.discriminative.base import pool_marginals
 from snorkel_ie.learning.generative import GenerativeModel
 from snorkel_ie.learning.generative.optimizer import optimize
 from snorkel_ie.learning.utils import binary_prf, predictions_from_marginals
+from snorkel_ie.log import configure as configure_logging
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -53,11 +58,11 @@ class DemoResult:
 
 @contextmanager
 def _stage(result: DemoResult, name: str) -> Iterator[None]:
-    print(f"\n== {name}", flush=True)
+    _log.info("\n== %s", name)
     start = time.perf_counter()
     yield
     result.seconds[name] = time.perf_counter() - start
-    print(f"   {name}: {result.seconds[name]:.1f} s", flush=True)
+    _log.info("   %s: %.1f s", name, result.seconds[name])
 
 
 def _score(name: str, result: DemoResult, predicted: np.ndarray, gold: np.ndarray) -> None:
@@ -99,7 +104,7 @@ def _sparse_baseline(
         raise ModelError("the dev feature rows are not in the order of the dev label rows")
     model = SparseLogisticRegression(seed=seed)
     model.train(F_train, train_marginals, n_epochs=20, lr=0.01, l2_penalty=1e-4, verbose=False)
-    print(f"   {F_train.shape[1]} features")
+    _log.info("   %d features", F_train.shape[1])
     _score("sparse LR per mention", result, model.predictions(F_dev), gold)
     _score("sparse LR pair max", result, model.predictions(F_dev, groups=dev_pairs), gold)
 
@@ -124,7 +129,7 @@ def run(
 
     with _stage(result, "parse, candidates, gold"):
         corpus = load_corpus(session, data, model=model, parallelism=parallelism, max_docs=max_docs, progress=progress)
-        print(f"   {corpus}")
+        _log.info("   %s", corpus)
         result.facts["corpus"] = str(corpus)
 
     with _stage(result, "labeling functions"):
@@ -136,14 +141,14 @@ def run(
         gold = np.asarray(L_gold_dev.toarray()).ravel()
         stats = L_dev.lf_stats(session, L_gold_dev)
         stats.to_csv(report / "lf_stats_dev.csv")
-        print(stats.to_string(float_format=lambda x: f"{x:.3f}"))
+        _log.info("%s", stats.to_string(float_format=lambda x: f"{x:.3f}"))
         result.facts.update(lfs=len(lfs), train_candidates=L_train.shape[0], dev_candidates=L_dev.shape[0])
         _score("majority vote", result, majority_vote(L_dev), gold)
 
     with _stage(result, "structure learning"):
         choice = optimize(L_train)
         deps = sorted(choice.deps or ())
-        print(
+        _log.info(
             f"   advantage bound {choice.advantage:.4f}, label density {choice.label_density:.2f}: "
             f"{choice.strategy}, {len(deps)} dependencies (threshold {choice.threshold})"
         )
@@ -206,12 +211,12 @@ def _write_summary(result: DemoResult, report: Path) -> None:
     (report / "scores.json").write_text(
         json.dumps({"scores": result.scores, "seconds": result.seconds, "facts": result.facts}, indent=2, default=str)
     )
-    print("\n== summary: dev split")
-    print(f"   {'model':<22} {'precision':>9} {'recall':>7} {'F1':>6}")
+    lines = ["\n== summary: dev split", f"   {'model':<22} {'precision':>9} {'recall':>7} {'F1':>6}"]
     for name, s in result.scores.items():
-        print(f"   {name:<22} {s['precision']:>9.3f} {s['recall']:>7.3f} {s['f1']:>6.3f}")
-    print("   time per stage: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items()))
-    print(f"   total {sum(result.seconds.values()):.1f} s; report in {report}/")
+        lines.append(f"   {name:<22} {s['precision']:>9.3f} {s['recall']:>7.3f} {s['f1']:>6.3f}")
+    lines.append("   time per stage: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items()))
+    lines.append(f"   total {sum(result.seconds.values()):.1f} s; report in {report}/")
+    _log.info("%s", "\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -224,6 +229,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lstm-epochs", type=int, default=10)
     parser.add_argument("--report-dir", default="reports/cdr")
     args = parser.parse_args(argv)
+    configure_logging(verbosity=0, stream=sys.stdout)  # the demo's report is its INFO lines
     run(
         db=args.db,
         data=args.data,

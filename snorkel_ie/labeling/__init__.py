@@ -5,6 +5,7 @@ their own modules.
 """
 
 from snorkel_ie.labeling.annotator import ApplySummary, FeatureAnnotator, LabelAnnotator, lf_hash
+from snorkel_ie.labeling.authoring import LabelingFunction, labeling_function
 from snorkel_ie.labeling.gold import (
     load_gold_labels,
     load_gold_labels_from_relations,
@@ -22,7 +23,9 @@ __all__ = [
     "ApplySummary",
     "FeatureAnnotator",
     "LabelAnnotator",
+    "LabelingFunction",
     "csr_AnnotationMatrix",
+    "labeling_function",
     "lf_hash",
     "load_gold_labels",
     "load_gold_labels_from_relations",

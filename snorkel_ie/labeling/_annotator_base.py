@@ -9,6 +9,7 @@ pickled). :class:`LabelAnnotator` and :class:`FeatureAnnotator` build on it.
 from __future__ import annotations
 
 import hashlib
+import logging
 import pickle
 import time
 import warnings
@@ -26,7 +27,10 @@ from snorkel_ie.labeling import _rows
 from snorkel_ie.labeling._apply import ErrorRecord, Job, PartitionResult
 from snorkel_ie.labeling._options import _check_count, check_key_group, query_candidate_ids
 from snorkel_ie.labeling.matrix import candidate_type_of
+from snorkel_ie.log import report
 from snorkel_ie.runner import check_cluster_url, run_partitions
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -161,7 +165,7 @@ class _Annotator:
         """Keep and (with ``progress``) print the summary; end the read snapshot to see the rows just written."""
         self.last_summary = summary
         if progress:
-            print(summary)
+            report(_log, str(summary))
         session.commit()
 
     def apply_existing(self, split: int = 1, key_group: int = 0, cids_query: Any = None, **kwargs: Any) -> Any:

@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 import re
 import string
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -31,6 +32,7 @@ from snorkel_ie.labeling._apply import apply_lfs
 from snorkel_ie.labeling.gold import load_gold_labels
 from snorkel_ie.labeling.matrix import candidate_type_of
 from snorkel_ie.learning.utils import BinaryScores, print_binary_report
+from snorkel_ie.log import report
 
 __all__ = [
     "LFErrorBuckets",
@@ -55,6 +57,8 @@ __all__ = [
     "test_LF",
     "tokens_to_ngrams",
 ]
+
+_log = logging.getLogger(__name__)
 
 
 def _spans(c: Any) -> Sequence[SpanMixin]:
@@ -226,7 +230,7 @@ def get_matches(
     if candidates is None:
         raise TypeError("get_matches: missing the candidates to apply the LF to (candidates=... or candidate_set=...)")
     matches = [c for c in candidates if lf(c) in match_values]
-    print(f"{len(matches)} matches")
+    report(_log, f"{len(matches)} matches")
     return matches
 
 
@@ -365,7 +369,7 @@ def _print_lf_report(
     n, labeled = len(pred), int(np.count_nonzero(pred))
     coverage = labeled / n if n else 0.0
     scored = len(b.tp) + len(b.fp) + len(b.tn) + len(b.fn)
-    print(f"LF {name} on {where}: labeled {labeled} of {n} candidates (coverage {coverage:.1%}), {scored} with gold")
+    report(_log, f"LF {name} on {where}: labeled {labeled} of {n} candidates (coverage {coverage:.1%}), {scored} with gold")
     if not np.any(gold != 0):
-        print(f"No gold labels from annotator {annotator_name!r} on {where}: nothing to score.")
+        report(_log, f"No gold labels from annotator {annotator_name!r} on {where}: nothing to score.")
     print_binary_report(BinaryScores(len(b.tp), len(b.fp), len(b.tn), len(b.fn)), title=f"Scores of {name}")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from snorkel_ie.learning.utils import as_label_vector, binary_prf, binary_scores
+from snorkel_ie.log import report
 
 __all__ = ["majority_vote", "majority_vote_score"]
+
+_log = logging.getLogger(__name__)
 
 
 def majority_vote(L: Any) -> np.ndarray:
@@ -29,8 +33,9 @@ def majority_vote_score(L: Any, L_gold: Any) -> tuple[float, float, float]:
     pos, neg = s.tp + s.fn, s.fp + s.tn
     total = max(pos + neg, 1)
     p, r, f1 = binary_prf(pred, gold)
-    print(f"pos/neg    {pos}:{neg} {100 * pos / total:.1f}%/{100 * neg / total:.1f}%")
-    print(f"precision  {100 * p:.2f}")
-    print(f"recall     {100 * r:.2f}")
-    print(f"f1         {100 * f1:.2f}")
+    report(
+        _log,
+        f"pos/neg    {pos}:{neg} {100 * pos / total:.1f}%/{100 * neg / total:.1f}%\n"
+        f"precision  {100 * p:.2f}\nrecall     {100 * r:.2f}\nf1         {100 * f1:.2f}",
+    )
     return p, r, f1

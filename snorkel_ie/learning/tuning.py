@@ -37,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import itertools
+import logging
 import numbers
 import pickle
 import sys
@@ -50,8 +51,11 @@ import pandas as pd
 from snorkel_ie.errors import ConfigurationError
 from snorkel_ie.learning.discriminative.base import check_beta, fbeta
 from snorkel_ie.learning.utils import as_label_vector
+from snorkel_ie.log import report
 
 __all__ = ["GridSearch", "RandomSearch"]
+
+_log = logging.getLogger(__name__)
 
 
 def score_columns(beta: float = 1) -> tuple[str, str, str]:
@@ -210,7 +214,7 @@ class GridSearch:
         stats = pd.DataFrame(rows, columns=[*self.param_names, *columns])
         self.run_stats = stats.sort_values(columns[2], ascending=False, kind="stable").reset_index(drop=True)
         if verbose:
-            print(f"best: {_fmt(space[best[1]])} {columns[2]}={best[0]:.4f}")
+            report(_log, f"best: {_fmt(space[best[1]])} {columns[2]}={best[0]:.4f}")
         return self.best_model, self.run_stats
 
     def _collect(
@@ -223,7 +227,7 @@ class GridSearch:
         for i, p, r, model in results:
             f = fbeta(p, r, beta)
             if verbose:
-                print(f"    [{i + 1}/{len(space)}] precision={p:.4f} recall={r:.4f} {columns[2]}={f:.4f}")
+                report(_log, f"    [{i + 1}/{len(space)}] precision={p:.4f} recall={r:.4f} {columns[2]}={f:.4f}")
             if self.save_dir is not None and hasattr(model, "save"):
                 _save(model, self.save_dir / f"config_{i}", verbose)
             rows[i] = {**space[i], columns[0]: p, columns[1]: r, columns[2]: f}
@@ -235,7 +239,7 @@ class GridSearch:
     def _run_serially(self, job: _Job, space: list[dict[str, Any]], verbose: bool) -> Iterator[tuple]:
         for i, config in enumerate(space):
             if verbose:
-                print(f"[{i + 1}/{len(space)}] {type(self).__name__}: {_fmt(config)}")
+                report(_log, f"[{i + 1}/{len(space)}] {type(self).__name__}: {_fmt(config)}")
             p, r, model = _train_and_score(job, config)
             yield i, p, r, model
 
@@ -250,8 +254,8 @@ class GridSearch:
             job = dataclasses.replace(job, X_train=portable(job.X_train), X_valid=portable(job.X_valid))
         payload = _dumps(job, n_threads)
         if verbose:
-            print(
-                f"{type(self).__name__}: {len(space)} configurations in {min(n_threads, len(space))} worker processes"
+            report(
+                _log, f"{type(self).__name__}: {len(space)} configurations in {min(n_threads, len(space))} worker processes"
             )
         tasks = list(enumerate(space))
         for i, p, r, blob in run_partitions(
@@ -259,7 +263,7 @@ class GridSearch:
             progress=False, desc="configurations", unit="configuration",
         ):  # fmt: skip
             if verbose:
-                print(f"[{i + 1}/{len(space)}] {type(self).__name__}: {_fmt(space[i])}")
+                report(_log, f"[{i + 1}/{len(space)}] {type(self).__name__}: {_fmt(space[i])}")
             yield i, p, r, pickle.loads(blob)
 
 

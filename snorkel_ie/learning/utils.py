@@ -14,12 +14,14 @@ BinaryScores(tp=1, fp=1, tn=1, fn=0)
 
 from __future__ import annotations
 
+import logging
 from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
 from snorkel_ie.errors import ModelError
+from snorkel_ie.log import report
 
 __all__ = [
     "BinaryScores",
@@ -31,6 +33,8 @@ __all__ = [
     "predictions_from_marginals",
     "print_binary_report",
 ]
+
+_log = logging.getLogger(__name__)
 
 
 class BinaryScores(NamedTuple):
@@ -147,18 +151,21 @@ def predictions_from_marginals(marginals: np.ndarray, *, b: float = 0.5, tie: in
 
 
 def print_binary_report(scores: BinaryScores, *, title: str = "Scores", b: float | None = None) -> None:
-    """Print precision, recall, F1 and the confusion counts in a small block."""
+    """Show precision, recall, F1 and the confusion counts in a small block (:func:`snorkel_ie.log.report`)."""
     precision, recall, f1 = _prf(scores.tp, scores.fp, scores.fn)
     bar = "=" * 40
-    print(bar)
-    print(f"{title}" + (f" (b={b})" if b is not None else ""))
-    print(bar)
-    print(f"Pos. class accuracy: {recall:.3f}")
     neg = scores.tn / (scores.tn + scores.fp) if scores.tn + scores.fp > 0 else 0.0
-    print(f"Neg. class accuracy: {neg:.3f}")
-    print(f"Precision            {precision:.3f}")
-    print(f"Recall               {recall:.3f}")
-    print(f"F1                   {f1:.3f}")
-    print("-" * 40)
-    print(f"TP: {scores.tp} | FP: {scores.fp} | TN: {scores.tn} | FN: {scores.fn}")
-    print(bar)
+    lines = [
+        bar,
+        f"{title}" + (f" (b={b})" if b is not None else ""),
+        bar,
+        f"Pos. class accuracy: {recall:.3f}",
+        f"Neg. class accuracy: {neg:.3f}",
+        f"Precision            {precision:.3f}",
+        f"Recall               {recall:.3f}",
+        f"F1                   {f1:.3f}",
+        "-" * 40,
+        f"TP: {scores.tp} | FP: {scores.fp} | TN: {scores.tn} | FN: {scores.fn}",
+        bar,
+    ]
+    report(_log, "\n".join(lines))

@@ -14,15 +14,19 @@ from snorkel_ie.parsing.preprocessors import (
     XMLMultiDocPreprocessor,
 )
 from snorkel_ie.parsing.spacy_parser import ParsedText, Spacy
+from snorkel_ie.parsing.tabular import CSVDocPreprocessor, DataFrameDocPreprocessor, ParquetDocPreprocessor
 
 __all__ = [
     "BioCXMLDocPreprocessor",
+    "CSVDocPreprocessor",
     "CorpusParser",
+    "DataFrameDocPreprocessor",
     "DocPreprocessor",
     "DocRecord",
     "JSONLDocPreprocessor",
     "Mention",
     "MentionSpan",
+    "ParquetDocPreprocessor",
     "ParseSummary",
     "ParsedText",
     "PubTatorDocPreprocessor",

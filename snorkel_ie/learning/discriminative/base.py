@@ -16,6 +16,7 @@ snorkel-ie), where 0.7 counted it as negative by default.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 from collections.abc import Sequence
@@ -41,6 +42,7 @@ from snorkel_ie.learning.utils import (
     predictions_from_marginals,
     print_binary_report,
 )
+from snorkel_ie.log import report
 
 __all__ = [
     "NoiseAwareClassifier",
@@ -52,6 +54,8 @@ __all__ = [
     "pool_marginals",
     "soft_labels",
 ]
+
+_log = logging.getLogger(__name__)
 
 DEFAULT_SAVE_DIR = "checkpoints"
 """Snorkel 0.7's default ``save_dir`` of ``save`` and ``load``."""
@@ -157,7 +161,7 @@ class NoiseAwareClassifier:
         (d / "settings.json").write_text(json.dumps(settings, indent=1))
         self._write_weights(d)
         if verbose:
-            print(f"[{self.name}] Model saved as <{d}>")
+            report(_log, f"[{self.name}] Model saved as <{d}>")
         return d
 
     def load(
@@ -178,7 +182,7 @@ class NoiseAwareClassifier:
         self.cardinality, self.seed, self.name = settings["cardinality"], settings["seed"], settings["name"]
         self._fitted = True
         if verbose:
-            print(f"[{self.name}] Loaded model <{d}>")
+            report(_log, f"[{self.name}] Loaded model <{d}>")
         return self
 
     def _marginals(self, X: Any, batch_size: int | None, groups: Sequence[Any] | None) -> np.ndarray:
@@ -251,10 +255,10 @@ class NoiseAwareClassifier:
         else:
             p, r, _ = categorical_prf(pred, gold, average="micro")
             if display:
-                print(f"{self.name}: micro precision={p:.4f} recall={r:.4f}")
+                report(_log, f"{self.name}: micro precision={p:.4f} recall={r:.4f}")
         f = fbeta(p, r, beta)
         if display and (beta != 1 or self.cardinality != 2):
-            print(f"F-{beta}: {f:.4f}")
+            report(_log, f"F-{beta}: {f:.4f}")
         return float(p), float(r), f
 
     def error_analysis(
@@ -318,7 +322,7 @@ class NoiseAwareClassifier:
             if gold_candidate_set is not None:
                 missed = _missing(gold_candidate_set, X_test)
                 adjusted = counts._replace(fn=counts.fn + missed)
-                print(f"{missed} gold candidates of the corpus are not among the {len(pred)} scored")
+                report(_log, f"{missed} gold candidates of the corpus are not among the {len(pred)} scored")
                 print_binary_report(adjusted, title=f"{self.name} corpus recall-adjusted scores", b=b)
         return tp, fp, tn, fn
 
@@ -332,10 +336,10 @@ class NoiseAwareClassifier:
                 (correct if yp == yg else incorrect).add(c)
         if display:
             n = len(correct) + len(incorrect)
-            print(f"{self.name}: accuracy {len(correct) / n if n else 0.0:.4f} ({n} candidates with gold)")
+            report(_log, f"{self.name}: accuracy {len(correct) / n if n else 0.0:.4f} ({n} candidates with gold)")
             if gold_candidate_set is not None:
                 missed = _missing(gold_candidate_set, X)
-                print(f"coverage {n / (n + missed) if n + missed else 0.0:.4f} ({missed} gold candidates not scored)")
+                report(_log, f"coverage {n / (n + missed) if n + missed else 0.0:.4f} ({missed} gold candidates not scored)")
         return correct, incorrect
 
     def save_marginals(self, session: Any, X: Sequence[Any], *, training: bool = False) -> int:

@@ -21,6 +21,7 @@ Snorkel 0.7's ``reRNN`` is :class:`reRNN`, the same model under 0.7's name.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,11 @@ from snorkel_ie.learning.discriminative.training import (
     dev_scores,
     soft_labels,
 )
+from snorkel_ie.log import report
 
 __all__ = ["BiLSTM", "load_word_vectors", "noise_aware_loss", "reRNN"]
+
+_log = logging.getLogger(__name__)
 
 
 class BiLSTM(NoiseAwareClassifier):
@@ -290,15 +294,15 @@ class BiLSTM(NoiseAwareClassifier):
                     stale += 1
             self.history.append(row)
             if verbose and (epoch % print_freq == 0 or epoch == n_epochs):
-                print(_format_row(self.name, n_epochs, row))
+                report(_log, _format_row(self.name, n_epochs, row))
             if patience is not None and stale >= patience:
                 if verbose:
-                    print(f"[{self.name}] no dev F1 improvement in {patience} epochs; stopping")
+                    report(_log, f"[{self.name}] no dev F1 improvement in {patience} epochs; stopping")
                 break
         if best_weights is not None:
             self._net.set_weights(best_weights)
             if verbose:
-                print(f"[{self.name}] restored the weights with the best dev F1={best_f1:.4f}")
+                report(_log, f"[{self.name}] restored the weights with the best dev F1={best_f1:.4f}")
         return self
 
     def _init_vocab(

@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,11 @@ from snorkel_ie.learning.discriminative.base import (
     dev_checkpoint_allowed,
     soft_labels,
 )
+from snorkel_ie.log import report
 
 __all__ = ["SparseLogisticRegression", "cross_entropy"]
+
+_log = logging.getLogger(__name__)
 
 
 def _probs(z: np.ndarray) -> np.ndarray:
@@ -193,7 +197,7 @@ class SparseLogisticRegression(NoiseAwareClassifier):
                 dev = (
                     f" dev P={row['dev_p']:.4f} R={row['dev_r']:.4f} F1={row['dev_f1']:.4f}" if "dev_f1" in row else ""
                 )
-                print(f"[{self.name}] epoch {epoch}/{n_epochs} loss={row['loss']:.4f}{dev}")
+                report(_log, f"[{self.name}] epoch {epoch}/{n_epochs} loss={row['loss']:.4f}{dev}")
             if patience is not None and stale >= patience:
                 break
         if best is not None:

@@ -12,6 +12,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,11 +42,14 @@ from snorkel_ie.learning.utils import (
     predictions_from_marginals,
     print_binary_report,
 )
+from snorkel_ie.log import report
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["GenerativeModel", "GenerativeModelWeights"]
+
+_log = logging.getLogger(__name__)
 
 
 class GenerativeModel:
@@ -306,7 +310,7 @@ class GenerativeModel:
         if not self.signed_:
             acc = categorical_accuracy(pred, gold)
             if display:
-                print(f"Accuracy: {acc:.3f} ({int(np.sum(gold != 0))} candidates with gold)")
+                report(_log, f"Accuracy: {acc:.3f} ({int(np.sum(gold != 0))} candidates with gold)")
             return acc, acc, acc
         scores = binary_scores(pred, gold)
         if display:
