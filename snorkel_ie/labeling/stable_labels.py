@@ -40,11 +40,13 @@ def _span_ids(session: Session, stable_ids: set[str]) -> dict[str, int]:
     ids = sorted(stable_ids)
     for start in range(0, len(ids), _CHUNK):
         part = ids[start : start + _CHUNK]
-        found.update(session.execute(select(Span.stable_id, Span.id).where(Span.stable_id.in_(part))).tuples())
+        found.update(
+            (sid, i) for sid, i in session.execute(select(Span.stable_id, Span.id).where(Span.stable_id.in_(part)))
+        )
         rest = [s for s in part if s not in found]
         if rest:
             q = select(RawText.stable_id, RawText.span_id).where(RawText.stable_id.in_(rest))
-            found.update(session.execute(q).tuples())
+            found.update((sid, i) for sid, i in session.execute(q))
     return found
 
 
@@ -105,7 +107,9 @@ def reload_annotator_labels(
         are missing are counted in the log.
     """
     if not (isinstance(candidate_class, type) and issubclass(candidate_class, Candidate)):
-        raise CandidateError(f"reload_annotator_labels needs a class made by candidate_subclass; got {candidate_class!r}")
+        raise CandidateError(
+            f"reload_annotator_labels needs a class made by candidate_subclass; got {candidate_class!r}"
+        )
     ctype = candidate_type_of(candidate_class)
     q = select(StableLabel).where(StableLabel.annotator_name == annotator_name)
     if filter_label_split:

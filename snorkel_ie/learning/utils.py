@@ -32,6 +32,7 @@ __all__ = [
     "categorical_prf",
     "predictions_from_marginals",
     "print_binary_report",
+    "print_scores",
 ]
 
 _log = logging.getLogger(__name__)
@@ -169,3 +170,18 @@ def print_binary_report(scores: BinaryScores, *, title: str = "Scores", b: float
         bar,
     ]
     report(_log, "\n".join(lines))
+
+
+def _count(x: Any) -> int:
+    return len(x) if hasattr(x, "__len__") else int(x)
+
+
+def print_scores(ntp: Any, nfp: Any, ntn: Any, nfn: Any, title: str = "Scores") -> BinaryScores:
+    """Snorkel 0.7's ``print_scores``: show precision, recall and F1 of confusion counts (or sets).
+
+    Each argument is a count, or a collection (0.7's error-analysis sets) whose size is
+    the count. Returns the counts as :class:`BinaryScores`.
+    """
+    scores = BinaryScores(_count(ntp), _count(nfp), _count(ntn), _count(nfn))
+    print_binary_report(scores, title=title)
+    return scores

@@ -417,7 +417,7 @@ class XMLMultiDocPreprocessor(DocPreprocessor):
         path: str | Path,
         doc: str = ".//document",
         text: str = "./text/text()",
-        id: str | None = ".//id/text()",  # noqa: A002 - Snorkel 0.7's parameter name
+        id: str | None = ".//id/text()",
         keep_xml_tree: bool = False,
         max_docs: int | float | None = None,
         *,

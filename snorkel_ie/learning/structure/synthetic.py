@@ -56,7 +56,9 @@ def generate_model(
     if not 0 <= dep_density <= 1:
         raise ConfigurationError(f"dep_density must lie in [0, 1]; got {dep_density}")
     rng = np.random.default_rng(seed)
-    types = [f for f, on in zip(_DEP_FIELDS, (dep_similar, dep_fixing, dep_reinforcing, dep_exclusive), strict=True) if on]
+    types = [
+        f for f, on in zip(_DEP_FIELDS, (dep_similar, dep_fixing, dep_reinforcing, dep_exclusive), strict=True) if on
+    ]
     if force_dep and not types:
         raise ConfigurationError("force_dep=True needs at least one dependency type switched on")
 
