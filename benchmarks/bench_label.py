@@ -27,12 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from snorkel_ie.db.bulk import allocate_ids, insert_rows
+from snorkel_ie.db.bulk import allocate_ids, insert_columns, insert_rows
 from snorkel_ie.db.engine import WRITE_LOCK, dispose_engines
 from snorkel_ie.db.models import TOKEN_ATTRIBUTES, candidate_subclass
 from snorkel_ie.db.session import SnorkelSession
 from snorkel_ie.labeling import LabelAnnotator, load_gold_labels, load_gold_labels_from_relations
-from snorkel_ie.labeling._rows import insert_columns
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ChemicalDisease = candidate_subclass("ChemicalDisease", ["chemical", "disease"])

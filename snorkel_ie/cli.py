@@ -54,6 +54,9 @@ def _register() -> None:
 
     for command in (parse, extract, label, train_generative, train_discriminative, evaluate):
         cli.add_command(command)
+    from snorkel_ie.export import export_command
+
+    cli.add_command(export_command)
 
 
 _register()

@@ -22,6 +22,7 @@ from snorkel_ie.candidates.matchers import (
     RegexMatchSpan,
 )
 from snorkel_ie.candidates.ngrams import CandidateSpace, Ngrams
+from snorkel_ie.candidates.texts import TextCandidateSummary, add_text_candidates
 
 __all__ = [
     "CandidateExtractor",
@@ -45,6 +46,8 @@ __all__ = [
     "RegexMatchEach",
     "RegexMatchSpan",
     "SlotFillMatch",
+    "TextCandidateSummary",
     "Union",
+    "add_text_candidates",
     "pair_arguments",
 ]

@@ -53,7 +53,7 @@ def _sqlite_value(value: Any) -> Any:
 
 
 def _sqlite_insert(conn: Connection, t: Table, columns: Sequence[str], rows: Any, *, ignore: bool) -> None:
-    stmt = insert(t).values({c: bindparam(c) for c in columns})
+    stmt = insert(t).values({c: bindparam(c, None) for c in columns})
     if ignore:
         stmt = stmt.prefix_with("OR IGNORE", dialect="sqlite")
     dbapi.executemany(conn, stmt, columns, rows)

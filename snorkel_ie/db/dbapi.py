@@ -60,13 +60,21 @@ def fetchall(conn: Connection, stmt: Executable) -> list[tuple[Any, ...]]:
 
 
 def executemany(conn: Connection, stmt: Executable, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Run ``stmt`` (whose bound parameters are ``names``) once per row of ``rows`` with ``executemany``."""
-    compiled = stmt.compile(dialect=conn.dialect)
+    """Run ``stmt`` once per row of ``rows`` with ``executemany``.
+
+    ``names`` are the bound parameters each row fills, in row order; the statement's
+    other parameters keep the values bound in it.
+    """
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    fixed = compiled.params
     if compiled.positional:
-        order = [list(names).index(k) for k in compiled.positiontup]
-        same = order == list(range(len(names)))
-        params: Iterable[Any] = rows if same else (tuple(row[i] for i in order) for row in rows)
+        keys = list(compiled.positiontup)
+        if keys == list(names):
+            params: Iterable[Any] = rows
+        else:
+            where = {n: i for i, n in enumerate(names)}
+            params = (tuple(row[where[k]] if k in where else fixed[k] for k in keys) for row in rows)
     else:
-        params = (dict(zip(names, row, strict=True)) for row in rows)
+        params = ({**fixed, **dict(zip(names, row, strict=True))} for row in rows)
     with cursor(conn) as cur:
         cur.executemany(str(compiled), params)

@@ -21,9 +21,10 @@ import numpy as np
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from snorkel_ie.db import annotations
+from snorkel_ie.db.dbapi import is_postgres
 from snorkel_ie.db.models import Candidate, load_candidate_class
 from snorkel_ie.errors import ConfigurationError
-from snorkel_ie.labeling import _rows
 from snorkel_ie.labeling._apply import ErrorRecord, Job, PartitionResult
 from snorkel_ie.labeling._options import _check_count, check_key_group, query_candidate_ids
 from snorkel_ie.labeling.matrix import candidate_type_of
@@ -104,7 +105,11 @@ class _Annotator:
         """The candidate type and class; from the split's candidates, or from ``ids`` (a ``cids_query``'s)."""
         ctype = candidate_type_of(candidate_class)
         if ctype is None:
-            types = _rows.candidate_types(session.connection(), split=split) if ids is None else _types_of(session, ids)
+            types = (
+                annotations.candidate_types(session.connection(), split=split)
+                if ids is None
+                else _types_of(session, ids)
+            )
             where = f"split {split}" if ids is None else "cids_query"
             if len(types) > 1:
                 raise ConfigurationError(f"{where} holds candidates of several classes {types}; pass candidate_class=")
@@ -127,7 +132,7 @@ class _Annotator:
         """``(candidate type, class, sorted ids)`` to annotate: the split's, or those of ``cids_query``."""
         if cids_query is None:
             ctype, cls = self._resolve(session, split, candidate_class)
-            return ctype, cls, _rows.candidate_ids(session.connection(), split=split, candidate_type=ctype)
+            return ctype, cls, annotations.candidate_ids(session.connection(), split=split, candidate_type=ctype)
         ids = query_candidate_ids(session, cids_query)
         ctype, cls = self._resolve(session, split, candidate_class, ids)
         return ctype, cls, ids
@@ -235,15 +240,6 @@ class _Annotator:
         self._cache = {"key": None, "parts": {}}
 
 
-def _mix(conn: Connection, a: int, b: int) -> str:
-    """SQL of a per-row hash of an argument row, below 2**31 so that a sum of them cannot overflow."""
-    mod = "%%" if _rows.is_postgres(conn) else "%"  # psycopg2 reads a bare % as a parameter
-    return (
-        f"((CAST(cs.candidate_id AS BIGINT) * {a} + cs.position) {mod} 2147483629) "
-        f"* ((CAST(cs.span_id AS BIGINT) + {b}) {mod} 2147483587) {mod} 2147483647"
-    )
-
-
 def candidate_fingerprint(conn: Connection, ids: np.ndarray, *, candidate_type: str | None, split: int | None) -> str:
     """A hex SHA-256 of the candidates ``ids`` (sorted) and of their argument rows.
 
@@ -255,15 +251,10 @@ def candidate_fingerprint(conn: Connection, ids: np.ndarray, *, candidate_type: 
     """
     h = hashlib.sha256(np.ascontiguousarray(ids, dtype=np.int64).tobytes())
     if len(ids):
-        where, params = _rows.split_filter(conn, "c", split=split, candidate_type=candidate_type)
-        p = _rows.placeholder(conn)
-        query = (
-            f"SELECT COUNT(*), SUM({_mix(conn, 1000003, 7919)}), SUM({_mix(conn, 1597334677, 104729)}) "
-            f"FROM candidate_span cs JOIN candidate c ON c.id = cs.candidate_id "
-            f"WHERE {where} AND c.id BETWEEN {p} AND {p}"
+        sums = annotations.argument_row_sums(
+            conn, int(ids[0]), int(ids[-1]), candidate_type=candidate_type, split=split
         )
-        row = conn.exec_driver_sql(query, (*params, int(ids[0]), int(ids[-1]))).one()
-        h.update(":".join(str(int(v or 0)) for v in row).encode())
+        h.update(":".join(str(v) for v in sums).encode())
     return h.hexdigest()
 
 
@@ -295,9 +286,9 @@ def _analyze(session: Session, table: str) -> None:
     Without them the planner believes the freshly loaded tables are empty and joins the
     split's candidates to their rows with a nested loop: ten times slower to load.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session.get_bind()):
         with session.get_bind().begin() as conn:
-            conn.exec_driver_sql(f'ANALYZE candidate; ANALYZE "{table}"')
+            annotations.analyze(conn, table)
 
 
 def _merge_seconds(results: Sequence[PartitionResult]) -> dict[str, float]:

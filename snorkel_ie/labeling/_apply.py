@@ -20,11 +20,12 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from snorkel_ie.db import annotations
+from snorkel_ie.db.bulk import insert_columns
 from snorkel_ie.db.engine import WRITE_LOCK, get_engine
 from snorkel_ie.db.models import Candidate, CandidateSpan, Span
+from snorkel_ie.db.views import load_views, view_class
 from snorkel_ie.errors import LabelingError
-from snorkel_ie.labeling import _rows
-from snorkel_ie.labeling._views import load_views, view_class
 
 _INT_TYPES = (int, np.integer, bool, np.bool_, type(None))
 
@@ -270,10 +271,10 @@ def write_rows(
     errors = (IntegrityError, conn.dialect.loaded_dbapi.IntegrityError)
     try:
         with conn.begin_nested():
-            _rows.insert_columns(conn, table, names, types, columns)
+            insert_columns(conn, table, names, types, columns)
     except errors:
-        _rows.delete_rows(conn, table, key_ids=key_ids, split=None, candidate_type=None, candidate_ids_=ids)
-        _rows.insert_columns(conn, table, names, types, columns)
+        annotations.delete_rows(conn, table, key_ids=key_ids, split=None, candidate_type=None, candidate_ids_=ids)
+        insert_columns(conn, table, names, types, columns)
 
 
 def _existing_keys(conn: Any, names: list[str]) -> dict[str, int]:

@@ -10,9 +10,10 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from snorkel_ie.db import annotations
+from snorkel_ie.db.bulk import insert_columns
 from snorkel_ie.db.engine import WRITE_LOCK
 from snorkel_ie.db.models import AnnotationKey
-from snorkel_ie.labeling import _rows
 from snorkel_ie.labeling._annotator_base import (
     ApplySummary,
     _analyze,
@@ -122,9 +123,9 @@ class FeatureAnnotator(_Annotator):
                 old = _feature_rows(conn, row_split, ctype, ids)
         with session.get_bind().connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
             if cids_query is None:
-                _rows.delete_rows(conn, "feature", key_ids=None, split=split, candidate_type=ctype)
+                annotations.delete_rows(conn, "feature", key_ids=None, split=split, candidate_type=ctype)
             else:
-                _rows.delete_rows(conn, "feature", key_ids=None, split=None, candidate_type=None, candidate_ids_=ids)
+                annotations.delete_rows(conn, "feature", key_ids=None, split=None, candidate_type=None, candidate_ids_=ids)
         fns = [("featurizer", self.f)]
         job = Job(
             db_url=_db_url(session),
@@ -201,7 +202,7 @@ class FeatureAnnotator(_Annotator):
 
 def _feature_rows(conn: Any, split: int | None, ctype: str, ids: np.ndarray) -> tuple[np.ndarray, ...]:
     """The feature rows ``(candidate_id, key_id, value)`` of candidates ``ids``."""
-    cids, kids, vals = _rows.read_rows(conn, "feature", split=split, candidate_type=ctype, row_ids=ids)
+    cids, kids, vals = annotations.read_rows(conn, "feature", split=split, candidate_type=ctype, row_ids=ids)
     keep = np.isin(cids, ids)
     return cids[keep], kids[keep], vals[keep]
 
@@ -216,5 +217,5 @@ def _restore_rows(engine: Any, old: tuple[np.ndarray, ...], split: int | None, c
         width = int(max(kids.max(), new_k.max(initial=0))) + 1
         back = ~np.isin(cids * width + kids, new_c * width + new_k)
         columns = [cids[back], kids[back], vals[back]]
-        _rows.insert_columns(conn, "feature", ["candidate_id", "key_id", "value"], ["i4", "i4", "f8"], columns)
+        insert_columns(conn, "feature", ["candidate_id", "key_id", "value"], ["i4", "i4", "f8"], columns)
     return int(back.sum())

@@ -18,11 +18,11 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from snorkel_ie.db.bulk import get_or_create_keys
+from snorkel_ie.db import annotations
+from snorkel_ie.db.bulk import get_or_create_keys, insert_columns
 from snorkel_ie.db.engine import WRITE_LOCK
 from snorkel_ie.db.models import Candidate, CandidateSpan, Document, Sentence, Span
 from snorkel_ie.errors import ConfigurationError, ParseError
-from snorkel_ie.labeling import _rows
 from snorkel_ie.labeling.annotator import check_key_group, finish_matrix, query_candidate_ids
 from snorkel_ie.labeling.matrix import AnnotationMatrix, candidate_type_of, load_matrix
 
@@ -96,9 +96,9 @@ def save_gold_labels(
     session.commit()
     with session.get_bind().connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
         key = get_or_create_keys(conn, "gold", [annotator_name])[annotator_name]
-        _rows.delete_rows(conn, "gold_label", key_ids=[key], split=None, candidate_type=None, candidate_ids_=ids)
+        annotations.delete_rows(conn, "gold_label", key_ids=[key], split=None, candidate_type=None, candidate_ids_=ids)
         keep = values != 0
-        _rows.insert_columns(
+        insert_columns(
             conn,
             "gold_label",
             ["candidate_id", "key_id", "value"],

@@ -15,11 +15,11 @@ import numpy as np
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
+from snorkel_ie.db import annotations
 from snorkel_ie.db.bulk import get_or_create_keys, insert_rows
 from snorkel_ie.db.engine import WRITE_LOCK
 from snorkel_ie.db.models import AnnotatorRun, Candidate, Label
 from snorkel_ie.errors import ConfigurationError
-from snorkel_ie.labeling import _rows
 from snorkel_ie.labeling._annotator_base import (
     ApplySummary,
     _analyze,
@@ -308,9 +308,9 @@ class LabelAnnotator(_Annotator):
                 )
             )
             if subset:
-                _rows.delete_rows(conn, "label", key_ids=key_ids, split=None, candidate_type=None, candidate_ids_=ids)
+                annotations.delete_rows(conn, "label", key_ids=key_ids, split=None, candidate_type=None, candidate_ids_=ids)
             else:
-                _rows.delete_rows(conn, "label", key_ids=key_ids, split=split, candidate_type=ctype)
+                annotations.delete_rows(conn, "label", key_ids=key_ids, split=split, candidate_type=ctype)
 
     def _record(self, session, ctype, split, n, stale, key_of, hashes, errors) -> None:
         with_rows = _keys_with_rows(session, ctype, split, [key_of[name] for name in stale]) if stale else set()

@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from snorkel_ie.db import annotations
+from snorkel_ie.db.bulk import insert_columns
 from snorkel_ie.db.engine import WRITE_LOCK
 from snorkel_ie.errors import ConfigurationError
-from snorkel_ie.labeling import _rows
 from snorkel_ie.labeling.annotator import query_candidate_ids
 from snorkel_ie.labeling.matrix import candidate_type_of
 
@@ -68,9 +69,9 @@ def save_marginals(session: Session, X: Any, marginals: Sequence[float] | np.nda
     probs = m.ravel()
     session.commit()
     with session.get_bind().connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
-        _delete(conn, ids, training)
+        annotations.delete_marginals(conn, ids, training=training)
         flags = np.full(len(cids), bool(training))
-        _rows.insert_columns(
+        insert_columns(
             conn,
             "marginal",
             ["candidate_id", "training", "value", "probability"],
@@ -79,22 +80,6 @@ def save_marginals(session: Session, X: Any, marginals: Sequence[float] | np.nda
         )
     session.commit()  # end the read snapshot: see the rows just written
     return len(cids)
-
-
-def _delete(conn: Any, ids: np.ndarray, training: bool) -> None:
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
-        if _rows.is_postgres(conn):
-            cursor.execute(
-                "DELETE FROM marginal WHERE training = %s AND candidate_id = ANY(%s)", (bool(training), ids.tolist())
-            )
-        else:
-            cursor.executemany(
-                "DELETE FROM marginal WHERE candidate_id = ? AND training = ?",
-                ((i, int(training)) for i in ids.tolist()),
-            )
-    finally:
-        cursor.close()
 
 
 def load_marginals(
@@ -138,19 +123,13 @@ def load_marginals(
     wanted = None if cids_query is None else query_candidate_ids(session, cids_query)
     if X is not None:
         ids = _candidate_ids(X)
-        where, params = "1 = 1", []
+        cids, vals, probs = annotations.read_marginals(conn, training=training)
     elif wanted is not None:
         ids = wanted
-        where, params = "1 = 1", []
+        cids, vals, probs = annotations.read_marginals(conn, training=training)
     else:
-        ids = _rows.candidate_ids(conn, split=split, candidate_type=ctype)
-        where, params = _rows.split_filter(conn, "c", split=split, candidate_type=ctype)
-    p = _rows.placeholder(conn)
-    query = (
-        "SELECT m.candidate_id, m.value, m.probability FROM marginal m JOIN candidate c ON c.id = m.candidate_id "
-        f"WHERE m.training = {p} AND {where}"
-    )
-    cids, vals, probs = _rows.fetch_columns(conn, query, [bool(training), *params], ["i4", "i4", "f8"])
+        ids = annotations.candidate_ids(conn, split=split, candidate_type=ctype)
+        cids, vals, probs = annotations.read_marginals(conn, training=training, split=split, candidate_type=ctype)
     if wanted is not None:
         keep = np.isin(cids, wanted)
         cids, vals, probs = cids[keep], vals[keep], probs[keep]

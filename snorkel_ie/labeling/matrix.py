@@ -17,9 +17,9 @@ import scipy.sparse as sp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from snorkel_ie.db import annotations
 from snorkel_ie.db.models import AnnotationKey, AnnotatorRun, Candidate
 from snorkel_ie.errors import ConfigurationError
-from snorkel_ie.labeling import _rows
 from snorkel_ie.learning.utils import as_label_vector
 
 KIND_TABLES = {"label": "label", "gold": "gold_label", "feature": "feature"}
@@ -251,7 +251,7 @@ def load_matrix(
     ctype = candidate_type_of(candidate_class)
     conn = session.connection()
     row_ids = (
-        _rows.candidate_ids(conn, split=split, candidate_type=ctype)
+        annotations.candidate_ids(conn, split=split, candidate_type=ctype)
         if candidate_ids is None
         else np.asarray(candidate_ids, dtype=np.int64)
     )
@@ -259,11 +259,11 @@ def load_matrix(
         key_names = list(key_names)
         key_ids = resolve_keys(session, kind, key_names)
         wanted = [int(k) for k in key_ids if k >= 0]
-        cids, kids, vals = _rows.read_rows(
+        cids, kids, vals = annotations.read_rows(
             conn, table, split=split, candidate_type=ctype, key_ids=wanted, row_ids=row_ids
         )
     else:
-        cids, kids, vals = _rows.read_rows(conn, table, split=split, candidate_type=ctype, row_ids=row_ids)
+        cids, kids, vals = annotations.read_rows(conn, table, split=split, candidate_type=ctype, row_ids=row_ids)
         pos = np.minimum(np.searchsorted(row_ids, cids), max(len(row_ids) - 1, 0))
         member = row_ids[pos] == cids if len(row_ids) else np.zeros(len(cids), bool)
         cids, kids, vals = cids[member], kids[member], vals[member]

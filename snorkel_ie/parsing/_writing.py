@@ -11,34 +11,19 @@ from __future__ import annotations
 
 import queue
 import threading
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from snorkel_ie.db.bulk import allocate_ids, insert_rows
+from snorkel_ie.db.documents import SENTENCE_COLUMNS, stored_document_names, write_documents
 from snorkel_ie.db.engine import WRITE_LOCK, get_engine
-from snorkel_ie.db.models.context import TOKEN_ATTRIBUTES
 from snorkel_ie.parsing._encoding import _encode_batch, _Encoded, _EncodedDoc
 from snorkel_ie.parsing.preprocessors import DocRecord
+from snorkel_ie.parsing.summary import ParseCounts, ParseSummary
 
-if TYPE_CHECKING:
-    from snorkel_ie.parsing.corpus_parser import ParseSummary
-
-SENTENCE_COLUMNS = ("id", "stable_id", "document_id", "position", "text", *TOKEN_ATTRIBUTES)
-
-
-@dataclass
-class ParseCounts:
-    """Documents, sentences, tokens and mention spans stored, documents skipped (already stored), failures."""
-
-    documents: int = 0
-    sentences: int = 0
-    tokens: int = 0
-    spans: int = 0
-    skipped: int = 0
-    failures: list[tuple[str, str]] = field(default_factory=list)
+__all__ = ["SENTENCE_COLUMNS", "ParseCounts", "stored_document_names"]
 
 
 @dataclass
@@ -46,38 +31,16 @@ class _BatchResult(ParseCounts):
     records: int = 0  # input documents in the batch (progress)
 
 
-def _bind_names(conn: Any, names: list[str]) -> set[str]:
-    from sqlalchemy import bindparam
-
-    stmt = text("SELECT name FROM document WHERE name IN :names").bindparams(bindparam("names", expanding=True))
-    return {row[0] for row in conn.execute(stmt, {"names": names})}
-
-
 def _write(conn: Any, docs: list[_EncodedDoc]) -> _BatchResult:
     """Write one batch in the caller's transaction; documents stored meanwhile are skipped."""
-    result = _BatchResult()
-    if not docs:
-        return result
-    stored = _bind_names(conn, [d.name for d in docs])
-    docs = [d for d in docs if d.name not in stored]
-    result.skipped = len(stored)
-    n_sent = sum(len(d.sentences) for d in docs)
-    doc_ids = allocate_ids(conn, "document", len(docs))
-    sent_ids = iter(allocate_ids(conn, "sentence", n_sent))
-    span_ids = iter(allocate_ids(conn, "span", sum(len(d.spans) for d in docs)))
-    doc_rows, sent_rows, span_rows = [], [], []
-    for doc_id, d in zip(doc_ids, docs, strict=True):
-        doc_rows.append((doc_id, f"{d.name}::document:0:0", d.name, d.meta))
-        ids = [next(sent_ids) for _ in d.sentences]
-        for sid, row in zip(ids, d.sentences, strict=True):
-            sent_rows.append((sid, row[0], doc_id, *row[1:]))
-        span_rows.extend((next(span_ids), stable, ids[p], a, b) for p, stable, a, b in d.spans)
-        result.tokens += d.tokens
-    insert_rows(conn, "document", ("id", "stable_id", "name", "meta"), doc_rows)
-    insert_rows(conn, "sentence", SENTENCE_COLUMNS, sent_rows)
-    insert_rows(conn, "span", ("id", "stable_id", "sentence_id", "char_start", "char_end"), span_rows)
-    result.documents, result.sentences, result.spans = len(docs), n_sent, len(span_rows)
-    return result
+    written = write_documents(conn, docs)
+    return _BatchResult(
+        documents=written.documents,
+        sentences=written.sentences,
+        tokens=written.tokens,
+        spans=written.spans,
+        skipped=written.skipped,
+    )
 
 
 def _write_transaction(engine: Engine, docs: list[_EncodedDoc]) -> _BatchResult:

@@ -22,58 +22,27 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 from tqdm.auto import tqdm
 
+from snorkel_ie.db.documents import delete_documents, stored_document_names
 from snorkel_ie.db.engine import WRITE_LOCK, get_engine, is_sqlite
 from snorkel_ie.db.migrate import ensure_schema
 from snorkel_ie.errors import ConfigurationError
 from snorkel_ie.parsing._encoding import MAX_NAME_LENGTH as MAX_NAME_LENGTH
 from snorkel_ie.parsing._encoding import _encode_batch, _unstorable, relaxed_gc
 from snorkel_ie.parsing._writing import SENTENCE_COLUMNS as SENTENCE_COLUMNS
-from snorkel_ie.parsing._writing import ParseCounts, _BatchResult, _bind_names, _encode_and_write, _Writer
+from snorkel_ie.parsing._writing import _encode_and_write, _Writer
 from snorkel_ie.parsing._writing import _write_transaction as _write_transaction
 from snorkel_ie.parsing.preprocessors import DocPreprocessor, DocRecord
 from snorkel_ie.parsing.spacy_parser import Spacy
+from snorkel_ie.parsing.summary import ParseSummary
 from snorkel_ie.runner import check_cluster_url, run_partitions
 
 __all__ = ["CorpusParser", "ParseSummary"]
-
-
-@dataclass
-class ParseSummary(ParseCounts):
-    """What :meth:`CorpusParser.apply` did.
-
-    ``failures`` lists ``(document name, reason)`` for documents that could not be parsed
-    or that the database cannot store (a name longer than the ``document.name`` column, a
-    NUL or lone surrogate in the name or text, NaN, Infinity or a lone surrogate in
-    ``meta``); the other documents of their batch are stored.
-    """
-
-    seconds: float = 0.0
-
-    @property
-    def tokens_per_second(self) -> float:
-        return self.tokens / self.seconds if self.seconds else 0.0
-
-    def add(self, other: _BatchResult) -> None:
-        self.documents += other.documents
-        self.sentences += other.sentences
-        self.tokens += other.tokens
-        self.spans += other.spans
-        self.skipped += other.skipped
-        self.failures.extend(other.failures)
-
-    def __str__(self) -> str:
-        return (
-            f"parsed {self.documents} documents ({self.sentences} sentences, {self.tokens} tokens, "
-            f"{self.spans} mention spans) in {self.seconds:.1f} s; {self.skipped} already stored; "
-            f"{len(self.failures)} failed"
-        )
 
 
 class CorpusParser:
@@ -216,7 +185,7 @@ def _resolve_engine(session: Any, db: str | URL | Engine | None) -> Engine:
 def clear_documents(engine: Engine) -> None:
     """Delete every document; the database cascades to sentences, spans, candidates and annotations."""
     with engine.connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
-        conn.execute(text("DELETE FROM document"))
+        delete_documents(conn)
 
 
 def _pending_batches(
@@ -241,7 +210,7 @@ def _pending_batches(
 def _drop_stored(batch: list[DocRecord], engine: Engine, summary: ParseSummary) -> list[DocRecord]:
     names = [r.name for r in batch if _unstorable(r.name) is None]  # the others fail in _encode_doc
     with engine.connect() as conn:
-        stored = _bind_names(conn, names)
+        stored = stored_document_names(conn, names)
         conn.rollback()
     summary.skipped += len(stored)
     return [r for r in batch if r.name not in stored]

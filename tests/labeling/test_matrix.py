@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from snorkel_ie.db.bulk import get_or_create_keys
+from snorkel_ie.db.bulk import get_or_create_keys, insert_columns
 from snorkel_ie.labeling import AnnotationMatrix, load_matrix
-from snorkel_ie.labeling._rows import insert_columns
 from snorkel_ie.labeling.stats import coverage_overlaps_conflicts
 
 BINARY = np.array([[1, 1, 0], [1, -1, 0], [0, -1, -1], [-1, 0, 0], [0, 0, 1]])
