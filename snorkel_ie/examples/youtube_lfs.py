@@ -30,11 +30,11 @@ from typing import Any, NamedTuple
 import numpy as np
 
 __all__ = [
-    "SPAM",
-    "HAM",
     "ABSTAIN",
-    "Comment",
+    "HAM",
+    "SPAM",
     "YOUTUBE_LFS",
+    "Comment",
     "label_matrix",
     "load_comments",
     "load_splits",

@@ -123,3 +123,23 @@ def _describe(err: tuple[int, str | None, int | None] | None) -> str:
     if not err or not err[0]:
         return ""
     return f"candidate {err[2]}: {err[1]}"
+
+
+def sparse_abs(X: sp.spmatrix) -> sp.csr_matrix:
+    """Element-wise absolute value of a sparse matrix, as CSR (Snorkel 0.7's ``snorkel.utils.sparse_abs``)."""
+    return abs(sp.csr_matrix(X))
+
+
+def matrix_coverage(L: sp.spmatrix) -> np.ndarray:
+    """Per LF, the fraction of rows it votes on (0.7's ``snorkel.utils.matrix_coverage``)."""
+    return coverage_overlaps_conflicts(L)[0]
+
+
+def matrix_overlaps(L: sp.spmatrix) -> np.ndarray:
+    """Per LF, the fraction of rows where it and another LF vote (0.7's ``matrix_overlaps``)."""
+    return coverage_overlaps_conflicts(L)[1]
+
+
+def matrix_conflicts(L: sp.spmatrix) -> np.ndarray:
+    """Per LF, the fraction of rows where another LF votes a different value (0.7's ``matrix_conflicts``)."""
+    return coverage_overlaps_conflicts(L)[2]

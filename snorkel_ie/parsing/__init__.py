@@ -11,6 +11,7 @@ from snorkel_ie.parsing.preprocessors import (
     PubTatorDocPreprocessor,
     TextDocPreprocessor,
     TSVDocPreprocessor,
+    XMLMultiDocPreprocessor,
 )
 from snorkel_ie.parsing.spacy_parser import ParsedText, Spacy
 from snorkel_ie.parsing.tabular import CSVDocPreprocessor, DataFrameDocPreprocessor, ParquetDocPreprocessor
@@ -32,6 +33,7 @@ __all__ = [
     "Spacy",
     "TSVDocPreprocessor",
     "TextDocPreprocessor",
+    "XMLMultiDocPreprocessor",
     "clear_documents",
     "document_relations",
     "mention_spans",

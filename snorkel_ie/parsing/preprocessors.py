@@ -32,6 +32,7 @@ __all__ = [
     "PubTatorDocPreprocessor",
     "TSVDocPreprocessor",
     "TextDocPreprocessor",
+    "XMLMultiDocPreprocessor",
 ]
 
 
@@ -371,3 +372,76 @@ class BioCXMLDocPreprocessor(DocPreprocessor):
         infons = [(i.get("key"), i.text or "") for i in r.iter("infon")]
         head = [v for k, v in infons if k == "relation"]
         return head + [v for k, v in infons if k != "relation"]
+
+
+def _xpath_find(el: ET.Element, path: str) -> list[str]:
+    """Strings selected by ``path`` under ``el``: ElementTree's XPath subset, plus a final
+    ``/text()`` (the elements' text) or ``/@name`` (an attribute), as lxml's ``xpath`` gives."""
+    if path.endswith("text()"):
+        found = el.findall(path[: -len("text()")].rstrip("/") or ".")
+        return [e.text for e in found if e.text is not None]
+    head, sep, attr = path.rpartition("@")
+    if sep and "/" not in attr and "]" not in attr:
+        return [e.get(attr) for e in el.findall(head.rstrip("/") or ".") if e.get(attr) is not None]
+    return ["".join(e.itertext()) for e in el.findall(path)]
+
+
+class XMLMultiDocPreprocessor(DocPreprocessor):
+    """Several documents per XML file, located by XPath (Snorkel 0.7's ``XMLMultiDocPreprocessor``).
+
+    Parameters
+    ----------
+    path
+        A file or a folder of ``.xml`` files.
+    doc
+        Path of each document element, from the root (default ``.//document``).
+    text
+        Path of the document's text, from the document element; several matches are
+        joined with newlines (default ``./text/text()``).
+    id
+        Path of the document's name, from the document element (default ``.//id/text()``);
+        ``None``, or a document where it matches nothing, names it ``<file stem>-<index>``.
+    keep_xml_tree
+        Keep the document element's XML in ``meta['root']``.
+    max_docs
+        Stop after this many documents.
+
+    The paths use ElementTree's XPath subset (``.//a``, ``./a/b``, ``[@k='v']``) with a
+    final ``text()`` or ``@attribute``, which covers 0.7's defaults and tutorials.
+    """
+
+    suffixes = (".xml",)
+
+    def __init__(
+        self,
+        path: str | Path,
+        doc: str = ".//document",
+        text: str = "./text/text()",
+        id: str | None = ".//id/text()",
+        keep_xml_tree: bool = False,
+        max_docs: int | float | None = None,
+        *,
+        encoding: str = "utf-8",
+    ):
+        super().__init__(path, encoding=encoding, max_docs=max_docs)
+        self.doc, self.text, self.id, self.keep_xml_tree = doc, text, id, bool(keep_xml_tree)
+
+    def parse_file(self, path: Path) -> Iterator[DocRecord]:
+        try:
+            root = ET.parse(path, parser=ET.XMLParser(encoding=self.encoding)).getroot()
+        except ET.ParseError as err:
+            raise ParseError(f"invalid XML: {err}", str(path), err.position[0]) from err
+        try:
+            docs = root.findall(self.doc) if self.doc not in (".", "/") else [root]
+            for i, el in enumerate(docs):
+                ids = _xpath_find(el, self.id) if self.id else []
+                meta: dict[str, Any] = {"file_name": path.name}
+                if self.keep_xml_tree:
+                    meta["root"] = ET.tostring(el, encoding="unicode")
+                name = str(ids[0]).strip() if ids else f"{path.stem}-{i}"
+                yield DocRecord(name, "\n".join(_xpath_find(el, self.text)), meta)
+        except SyntaxError as err:  # ElementTree's error for a path it cannot read
+            raise ConfigurationError(
+                f"XMLMultiDocPreprocessor: unsupported XPath in doc={self.doc!r}, text={self.text!r} or id={self.id!r}: "
+                f"{err}; use ElementTree's subset (.//a, ./a/b, [@k='v']) ending in text() or @attribute"
+            ) from err

@@ -10,11 +10,15 @@ loading one split joins ``candidate`` on ``(type, split)``.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from snorkel_ie.db.models.base import Base
+
+if TYPE_CHECKING:
+    from snorkel_ie.db.models.candidate import Candidate
 
 KEY_KINDS = ("label", "gold", "feature")
 
@@ -33,9 +37,28 @@ class AnnotationKey(Base):
     name: Mapped[str] = mapped_column(String(512))
 
     __table_args__ = (UniqueConstraint("kind", "name"),)
+    __mapper_args__ = {"polymorphic_on": "kind"}
 
     def __repr__(self) -> str:
         return f"AnnotationKey({self.kind!r}, {self.name!r})"
+
+
+class LabelKey(AnnotationKey):
+    """The key of a labeling function (Snorkel 0.7's ``LabelKey``): an ``AnnotationKey`` of kind ``'label'``."""
+
+    __mapper_args__ = {"polymorphic_identity": "label"}
+
+
+class GoldLabelKey(AnnotationKey):
+    """The key of a gold annotator (Snorkel 0.7's ``GoldLabelKey``): kind ``'gold'``."""
+
+    __mapper_args__ = {"polymorphic_identity": "gold"}
+
+
+class FeatureKey(AnnotationKey):
+    """The key of a feature (Snorkel 0.7's ``FeatureKey``): kind ``'feature'``."""
+
+    __mapper_args__ = {"polymorphic_identity": "feature"}
 
 
 def _candidate_fk() -> Mapped[int]:
@@ -55,6 +78,9 @@ class Label(Base):
     key_id: Mapped[int] = _key_fk()
     value: Mapped[int] = mapped_column(Integer)
 
+    candidate: Mapped[Candidate] = relationship(lazy="select")
+    key: Mapped[AnnotationKey] = relationship(lazy="select")
+
     __table_args__ = (Index("ix_label_key_id", "key_id"), CLUSTERED)
 
 
@@ -67,6 +93,9 @@ class GoldLabel(Base):
     key_id: Mapped[int] = _key_fk()
     value: Mapped[int] = mapped_column(Integer)
 
+    candidate: Mapped[Candidate] = relationship(lazy="select")
+    key: Mapped[AnnotationKey] = relationship(lazy="select")
+
     __table_args__ = (Index("ix_gold_label_key_id", "key_id"), CLUSTERED)
 
 
@@ -78,6 +107,9 @@ class Feature(Base):
     candidate_id: Mapped[int] = _candidate_fk()
     key_id: Mapped[int] = _key_fk()
     value: Mapped[float] = mapped_column(Float)
+
+    candidate: Mapped[Candidate] = relationship(lazy="select")
+    key: Mapped[AnnotationKey] = relationship(lazy="select")
 
     __table_args__ = (Index("ix_feature_key_id", "key_id"), CLUSTERED)
 

@@ -87,6 +87,9 @@ class BiLSTM(NoiseAwareClassifier):
         :meth:`load`; defaults to the class name.
     """
 
+    default_pooling = "arguments"
+    """What the classifier reads when ``train`` is given neither ``pooling`` nor ``attention``."""
+
     def __init__(
         self,
         n_threads: int | None = None,
@@ -252,7 +255,7 @@ class BiLSTM(NoiseAwareClassifier):
             "embedding_dim": embedding_dim or dim,
             "dropout": dropout,
             "attention": attention,
-            "pooling": pooling or ("attention" if attention else "arguments"),
+            "pooling": pooling or ("attention" if attention else self.default_pooling),
             "cell_type": cell,
             "fused": fused,
             "max_sentence_length": max_sentence_length,

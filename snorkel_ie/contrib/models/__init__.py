@@ -1,0 +1,1 @@
+"""Snorkel 0.7's ``snorkel.contrib.models``."""
