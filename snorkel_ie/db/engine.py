@@ -38,6 +38,9 @@ def resolve_url(url: str | URL | None = None) -> URL:
             "could not parse the database URL; expected e.g. 'sqlite:///snorkel.db' or "
             "'postgresql://user@127.0.0.1:5432/snorkel'"
         ) from err
+    if parsed.drivername == "postgres" or parsed.drivername.startswith("postgres+"):
+        # Snorkel 0.7's (and SQLAlchemy 1.3's) scheme for PostgreSQL
+        parsed = parsed.set(drivername="postgresql" + parsed.drivername[len("postgres") :])
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise ConfigurationError(
             f"unsupported database backend {parsed.get_backend_name()!r} in {safe_url(parsed)}; "

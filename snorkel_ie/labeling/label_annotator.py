@@ -18,17 +18,19 @@ from sqlalchemy.orm import Session
 from snorkel_ie.db import annotations
 from snorkel_ie.db.bulk import get_or_create_keys, insert_rows
 from snorkel_ie.db.engine import WRITE_LOCK
-from snorkel_ie.db.models import AnnotatorRun, Candidate, Label
+from snorkel_ie.db.models import AnnotationKey, AnnotatorRun, Candidate, Label
 from snorkel_ie.errors import ConfigurationError
 from snorkel_ie.labeling._annotator_base import (
     ApplySummary,
     _analyze,
     _Annotator,
     _db_url,
+    _default_session,
     _merge_errors,
     _merge_seconds,
 )
 from snorkel_ie.labeling._apply import ErrorRecord, Job, label_partition
+from snorkel_ie.labeling._generated import generated_lfs
 from snorkel_ie.labeling._hashing import lf_hash
 from snorkel_ie.labeling._options import _matrix_rows, check_key_group, finish_matrix
 from snorkel_ie.labeling.matrix import AnnotationMatrix, load_matrix, resolve_keys
@@ -46,8 +48,10 @@ class LabelAnnotator(_Annotator):
         ``0``/``None``/``False`` (abstain), ``True`` = 1; categorical (cardinality k):
         ``1..k`` or ``0``. Each is keyed by its ``__name__``, which must be unique.
     label_generator
-        Not supported: give the LFs as a list (a generator's outputs could not be
-        re-run one at a time).
+        Snorkel 0.7's alternative to ``lfs``: ``f(c)`` yields ``(lf_name, value)`` pairs
+        (crowdsourcing: one LF per worker). ``apply`` runs it over the candidates first
+        and keys each name as an LF. ``lfs=[]`` with no generator labels nothing and
+        loads every stored label key (0.7's way to ``load_matrix`` stored labels).
     partition_size
         Candidates per transaction / per task of a worker process.
     orm_candidates
@@ -70,11 +74,14 @@ class LabelAnnotator(_Annotator):
         cache_limit: int = 2_000_000,
     ):
         super().__init__(partition_size=partition_size, orm_candidates=orm_candidates, cache_limit=cache_limit)
-        if label_generator is not None:
-            raise ConfigurationError("label_generator is not supported; pass the labeling functions as lfs=[...]")
+        if label_generator is not None and lfs:
+            raise ConfigurationError("give either lfs=[...] or label_generator=f, not both")
+        if label_generator is not None and not callable(label_generator):
+            raise ConfigurationError(
+                f"label_generator must be a function c -> (lf_name, value) pairs; got {label_generator!r}"
+            )
+        self.label_generator = label_generator
         self.lfs = list(lfs)
-        if not self.lfs:
-            raise ConfigurationError("LabelAnnotator needs at least one labeling function in lfs=[...]")
         names = [getattr(lf, "__name__", None) for lf in self.lfs]
         if any(not isinstance(n, str) or not callable(lf) for n, lf in zip(names, self.lfs, strict=True)):
             raise ConfigurationError("every LF must be a callable with a __name__")
@@ -87,6 +94,13 @@ class LabelAnnotator(_Annotator):
     @property
     def lf_names(self) -> list[str]:
         return [lf.__name__ for lf in self.lfs]
+
+    def _names_for_matrix(self, session: Session) -> list[str]:
+        """The LFs' names; with no LFs (``lfs=[]``, as 0.7 used to load stored labels), every label key's."""
+        if self.lfs or self.label_generator is not None:
+            return self.lf_names
+        q = select(AnnotationKey.name).where(AnnotationKey.kind == "label").order_by(AnnotationKey.id)
+        return list(session.scalars(q))
 
     def apply(
         self,
@@ -149,6 +163,10 @@ class LabelAnnotator(_Annotator):
             or ``cids_query``.
         """
         t0 = time.perf_counter()
+        if self.label_generator is not None:
+            session = session if session is not None else _default_session()
+            _ctype, _cls, gen_ids = self._candidates(session, split, candidate_class, cids_query)
+            self.lfs = generated_lfs(session, self.label_generator, gen_ids)
         session, progress, ctype, cls, ids = self._begin(
             session, split, cids_query, candidate_class, key_group=key_group, count=count, progress=progress,
             progress_bar=progress_bar, client=client,
@@ -240,7 +258,7 @@ class LabelAnnotator(_Annotator):
         check_key_group(key_group)
         split, candidate_ids = _matrix_rows(session, split, cids_query, candidate_ids)
         candidate_class = candidate_class if candidate_class is not None else self.candidate_type
-        names = self.lf_names if key_names is None else list(dict.fromkeys(key_names))
+        names = self._names_for_matrix(session) if key_names is None else list(dict.fromkeys(key_names))
         matrix = load_matrix(
             session, "label", split, candidate_class=candidate_class, key_names=names, candidate_ids=candidate_ids
         )
@@ -308,7 +326,9 @@ class LabelAnnotator(_Annotator):
                 )
             )
             if subset:
-                annotations.delete_rows(conn, "label", key_ids=key_ids, split=None, candidate_type=None, candidate_ids_=ids)
+                annotations.delete_rows(
+                    conn, "label", key_ids=key_ids, split=None, candidate_type=None, candidate_ids_=ids
+                )
             else:
                 annotations.delete_rows(conn, "label", key_ids=key_ids, split=split, candidate_type=ctype)
 
