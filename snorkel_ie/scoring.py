@@ -22,7 +22,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
 from snorkel_ie.errors import ModelError
 from snorkel_ie.log import report
@@ -91,6 +90,8 @@ def binary_scores(pred: Any, gold: Any) -> BinaryScores:
     known = g != 0
     if not known.any():
         return BinaryScores(0, 0, 0, 0)
+    from sklearn.metrics import confusion_matrix  # sklearn.metrics imports pandas: keep it off import
+
     matrix = confusion_matrix(g[known] == 1, p[known] == 1, labels=[False, True])
     (tn, fp), (fn, tp) = matrix.tolist()
     return BinaryScores(tp=int(tp), fp=int(fp), tn=int(tn), fn=int(fn))
@@ -112,6 +113,8 @@ def binary_prf(pred: Any, gold: Any) -> tuple[float, float, float]:
     known = g != 0
     if not known.any():
         return 0.0, 0.0, 0.0
+    from sklearn.metrics import precision_recall_fscore_support
+
     precision, recall, f1, _ = precision_recall_fscore_support(
         g[known] == 1, p[known] == 1, labels=[True], average="binary", pos_label=True, zero_division=0
     )
@@ -124,6 +127,8 @@ def categorical_accuracy(pred: Any, gold: Any) -> float:
     g = as_label_vector(gold)
     _check_same_length(p, g)
     known = g != 0
+    from sklearn.metrics import accuracy_score
+
     return float(accuracy_score(g[known], p[known])) if known.any() else 0.0
 
 
@@ -139,6 +144,8 @@ def categorical_prf(pred: Any, gold: Any, *, average: str = "macro") -> tuple[fl
         raise ModelError(f"average must be 'macro' or 'micro', got {average!r}")
     if len(classes) == 0:
         return 0.0, 0.0, 0.0
+    from sklearn.metrics import precision_recall_fscore_support
+
     precision, recall, f1, _ = precision_recall_fscore_support(g, p, labels=classes, average=average, zero_division=0)
     return float(precision), float(recall), float(f1)
 
