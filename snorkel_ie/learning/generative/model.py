@@ -34,7 +34,13 @@ from snorkel_ie.learning.generative.training import (
     compute_posterior,
     train_weights,
 )
-from snorkel_ie.learning.generative.validation import check_deps, infer_cardinality, to_label_data
+from snorkel_ie.learning.generative.validation import (
+    CONVENTIONS,
+    apply_convention,
+    check_deps,
+    infer_cardinality,
+    to_label_data,
+)
 from snorkel_ie.learning.utils import (
     as_label_vector,
     binary_scores,
@@ -82,6 +88,11 @@ class GenerativeModel:
     cardinality
         Number of classes; ``None`` infers it from the votes at ``train`` (``-1``/``+1``
         means binary, ``1..k`` with ``k > 2`` categorical).
+    convention
+        How label matrices encode votes: ``"signed"`` (``0`` abstains, binary ``-1``/``+1``,
+        categorical ``1..k``), ``"snorkel"`` (snorkel 0.10: ``-1`` abstains, classes
+        ``0..k-1``; converted) or ``"auto"`` (``"signed"``, refusing a matrix that looks like
+        snorkel 0.10's, whose most frequent value is ``-1``).
     """
 
     def __init__(
@@ -93,7 +104,11 @@ class GenerativeModel:
         seed: int = 271828,
         name: str | None = None,
         cardinality: int | None = None,
+        convention: str = "auto",
     ):
+        if convention not in CONVENTIONS:
+            raise ModelError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+        self.convention = convention
         self.name = name or type(self).__name__
         self.class_prior = class_prior
         self.lf_prior = lf_prior
@@ -249,6 +264,7 @@ class GenerativeModel:
     def _prepare(self, L: Any, candidate_ranges: Any, labels: Any) -> LabelData:
         names = getattr(L, "lf_names", None)
         self.lf_names_ = [str(x) for x in names] if names is not None else None
+        L = apply_convention(L, self.convention)
         k, signed = self.cardinality, True
         if k is None:
             from snorkel_ie.learning.generative.validation import _as_csr
@@ -285,7 +301,7 @@ class GenerativeModel:
     def _posterior(self, L: Any, candidate_ranges: Any = None) -> np.ndarray:
         self._check_fitted()
         data = to_label_data(
-            L, cardinality=self.k_, signed=self.signed_, n_lfs=self.graph_.layout.n_lfs,
+            apply_convention(L, self.convention), cardinality=self.k_, signed=self.signed_, n_lfs=self.graph_.layout.n_lfs,
             candidate_ranges=candidate_ranges, warn_empty_columns=False,
         )  # fmt: skip
         return compute_posterior(self.graph_, self.weight_vector_, data)
