@@ -55,6 +55,14 @@ def viewer_candidates(session) -> list:
     return build_viewer_data(session)
 
 
+def save_screenshot(page, name: str) -> None:
+    """With ``$SNORKELIE_VIEWER_SCREENSHOTS=DIR``, keep a screenshot of a passing browser test (docs/images/)."""
+    target = os.environ.get("SNORKELIE_VIEWER_SCREENSHOTS")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(target) / name))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

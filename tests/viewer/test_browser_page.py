@@ -7,6 +7,7 @@ import pytest
 
 from snorkel_ie.db.session import SnorkelSession
 from snorkel_ie.labeling import load_gold_labels
+from tests.viewer.conftest import save_screenshot
 
 pytestmark = pytest.mark.slow
 
@@ -59,6 +60,8 @@ def test_web_page_click_and_keys_store_labels(page, served, db_url, viewer_candi
     page.locator(".sv-card").first.wait_for()
     assert page.locator(".sv-card").nth(0).get_attribute("data-label") == "1"
     assert page.locator(".sv-card").nth(1).get_attribute("data-label") == "-1"
+    page.locator(".sv-card").nth(1).locator(".sv-meta").click()
+    save_screenshot(page, "web-page.png")
     page.locator(".sv-filter-label").select_option("labeled")
     page.wait_for_function("() => document.querySelector('.sv-page-info').textContent.includes('3 shown')")
 
