@@ -57,6 +57,9 @@ def _register() -> None:
     from snorkel_ie.export import export_command
 
     cli.add_command(export_command)
+    from snorkel_ie.viewer.cli import view  # the viewer issue's command (h19)
+
+    cli.add_command(view)
 
 
 _register()

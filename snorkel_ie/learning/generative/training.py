@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numba
 import numpy as np
 
 from snorkel_ie.learning.generative import _gibbs
@@ -139,8 +138,8 @@ def train_weights(
     n = float(data.n_rows)
     velocity = np.zeros_like(w)
     history: list[float] = []
-    previous = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(settings.threads, numba.config.NUMBA_NUM_THREADS)))
+    previous = _gibbs.get_num_threads()
+    _gibbs.set_num_threads(settings.threads)
     try:
         chain = _GibbsChain(graph, data, settings, model_abstain) if has_deps else None
         static = _static_dep_stats(graph, data, chain.live) if has_deps and not model_abstain else None
@@ -179,7 +178,7 @@ def train_weights(
             if profiled is not None:
                 _profile_propensity(graph, w, data)
     finally:
-        numba.set_num_threads(previous)
+        _gibbs.set_num_threads(previous)
     if converged is False and len(history) > 3 and np.all(np.abs(np.diff(history[-4:])) < settings.ll_tol):
         converged = True  # the steps are still above tol, but the likelihood no longer moves
     return w, epoch, history, converged
