@@ -157,5 +157,5 @@ def test_widget_in_jupyterlab_stores_labels(page, lab, db_url, viewer_candidates
         " return c.length === 3 && c[0].dataset.label === '1' && c[1].dataset.label === '-1'; }",
         timeout=60_000,
     )
-    save_screenshot(page, "jupyter-viewer.png")
+    save_screenshot(page, "viewer-jupyterlab.png")
     page.evaluate("() => window.jupyterapp.commands.execute('kernelmenu:shutdown')")
