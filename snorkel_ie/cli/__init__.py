@@ -24,6 +24,9 @@ def _register() -> None:
     for command in (db, parse, extract, label, train_generative, train_discriminative, evaluate):
         cli.add_command(command)
     cli.add_command(export_command)
+    from snorkel_ie.viewer.cli import view  # the viewer issue's command (h19)
+
+    cli.add_command(view)
 
 
 _register()

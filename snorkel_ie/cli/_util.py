@@ -40,7 +40,7 @@ EXIT_CODES = {
     1: "error: nothing was changed by the failing step (the message names the input and the fix)",
     2: "usage error: an unknown option or a bad option value (click)",
     3: "incomplete: the job finished but some items failed or were skipped (listed); re-run after fixing them",
-    130: "interrupted (Ctrl-C); whole batches stay stored and a re-run resumes",
+    130: "interrupted: Ctrl-C; whole batches stay stored and a re-run resumes",
 }
 """What each exit code of ``snorkel-ie`` means."""
 

@@ -21,7 +21,7 @@ from snorkel_ie.db.models import (
     Document,
     Sentence,
     Span,
-    span_key,
+    argument_key,
     span_stable_id,
 )
 from snorkel_ie.db.models.context import TemporarySpan
@@ -31,6 +31,7 @@ __all__ = [
     "count_candidates",
     "delete_candidates",
     "forget_lf_runs",
+    "sentence_ids_by_document",
     "sentence_ids_by_document_name",
     "sentence_ids_of_documents",
     "write_candidates",
@@ -59,6 +60,19 @@ def sentence_ids_by_document_name(conn: Connection, names: Sequence[str] | None)
             ids.append(sid)
             found.add(name)
     return ids, found
+
+
+def sentence_ids_by_document(conn: Connection, sentence_ids: Sequence[int]) -> list[list[int]]:
+    """``sentence_ids`` grouped by document (documents by id, sentences by position)."""
+    s = Sentence.__table__
+    rows: list[tuple[int, int, int]] = []
+    for ids in chunks(sorted(set(sentence_ids))):
+        stmt = select(s.c.document_id, s.c.position, s.c.id).where(s.c.id.in_(list(ids)))
+        rows.extend(tuple(r) for r in conn.execute(stmt))
+    groups: dict[int, list[int]] = {}
+    for doc_id, _position, sid in sorted(rows):
+        groups.setdefault(doc_id, []).append(sid)
+    return list(groups.values())
 
 
 def forget_lf_runs(conn: Connection, candidate_type: str, split: int) -> None:
@@ -114,6 +128,10 @@ def write_candidates(
 ) -> tuple[int, int, int]:
     """Persist the argument tuples ``found`` per sentence as candidates of ``type_name`` in ``split``.
 
+    A candidate belongs to the sentence of its first argument (whatever sentence a
+    tuple is listed under); its other arguments may lie in other sentences of the
+    document (document scope), and each span is written in its own sentence.
+
     Returns
     -------
     (candidates, created, in_other_split)
@@ -121,10 +139,10 @@ def write_candidates(
         existed in another split (they stay there).
     """
     wanted: dict[tuple[int, str], tuple[Any, tuple[TemporarySpan, ...]]] = {}
-    for sentence, tuples in found:
+    for _sentence, tuples in found:
         for args in tuples:
-            key = span_key([(a.char_start, a.char_end) for a in args])
-            wanted.setdefault((sentence.id, key), (sentence, args))
+            anchor = args[0].sentence
+            wanted.setdefault((anchor.id, argument_key(args)), (anchor, args))
     if not wanted:
         return 0, 0, 0
     existing = _existing_candidates(conn, type_name, [sid for sid, _ in wanted])
@@ -134,9 +152,10 @@ def write_candidates(
         return len(wanted), 0, other_split
 
     span_rows = {}
-    for sentence, args in new.values():
-        base = sentence.abs_char_start
+    for _anchor, args in new.values():
         for a in args:
+            sentence = a.sentence
+            base = sentence.abs_char_start
             span_rows.setdefault(
                 (sentence.id, a.char_start, a.char_end),
                 span_stable_id(sentence.document.name, base + a.char_start, base + a.char_end),
@@ -149,7 +168,7 @@ def write_candidates(
         on_conflict_ignore=True,
     )
     new_sentences = sorted({sid for sid, _ in new})
-    span_ids = _span_ids(conn, new_sentences)
+    span_ids = _span_ids(conn, sorted({sid for sid, _start, _end in span_rows}))
     insert_rows(
         conn,
         Candidate.__table__,
@@ -161,7 +180,7 @@ def write_candidates(
     arg_rows = []
     for (sid, key), (_sentence, args) in new.items():
         cid = ids[(sid, key)][0]
-        arg_rows.extend((cid, i, span_ids[(sid, a.char_start, a.char_end)]) for i, a in enumerate(args))
+        arg_rows.extend((cid, i, span_ids[(a.sentence.id, a.char_start, a.char_end)]) for i, a in enumerate(args))
     insert_rows(
         conn, CandidateSpan.__table__, ["candidate_id", "position", "span_id"], arg_rows, on_conflict_ignore=True
     )

@@ -34,6 +34,7 @@ from snorkel_ie.db.models import (
     Sentence,
     Span,
     SpanMixin,
+    candidate_parent,
     span_stable_id,
 )
 from snorkel_ie.db.models.context import SentenceMixin
@@ -171,8 +172,13 @@ class CandidateView:
     def get_contexts(self) -> tuple[SpanView, ...]:
         return self.args
 
-    def get_parent(self) -> SentenceView:
-        return self.sentence
+    def get_parent(self) -> SentenceView | DocumentView:
+        """The sentence of every argument; the document when they lie in several sentences."""
+        return candidate_parent(self)
+
+    def get_sentences(self) -> tuple[SentenceView, ...]:
+        """The sentence of each argument, in argument order."""
+        return tuple(span.sentence for span in self.args)
 
     def get_cids(self) -> tuple[Any, ...]:
         out = []
@@ -268,17 +274,22 @@ def load_views(
         keep = np.isin(np.array([r[0] for r in cands], dtype=np.int64), ids)
         cands = [r for r, k in zip(cands, keep, strict=True) if k]
     span_stmt = (
-        select(cs.c.candidate_id, sp.c.id, sp.c.char_start, sp.c.char_end)
+        select(cs.c.candidate_id, sp.c.id, sp.c.char_start, sp.c.char_end, sp.c.sentence_id)
         .join(sp, sp.c.id == cs.c.span_id)
         .join(c, c.c.id == cs.c.candidate_id)
         .where(where)
         .order_by(cs.c.candidate_id, cs.c.position)
     )
-    spans: dict[int, list[tuple[int, int, int]]] = {}
-    for cid, sid, start, end in dbapi.fetchall(conn, span_stmt):
-        spans.setdefault(cid, []).append((sid, start, end))
+    spans: dict[int, list[tuple[int, int, int, int]]] = {}
+    for cid, sid, start, end, sent_id in dbapi.fetchall(conn, span_stmt):
+        spans.setdefault(cid, []).append((sid, start, end, sent_id))
     in_batch = select(c.c.sentence_id).where(where).distinct()
     sentence_rows = dbapi.fetchall(conn, select(*_sentence_columns()).where(s.c.id.in_(in_batch)))
+    # document-scope candidates have arguments outside the candidate's own sentence
+    known = {r[0] for r in sentence_rows}
+    elsewhere = sorted({a[3] for args in spans.values() for a in args} - known)
+    for part in chunks(elsewhere):
+        sentence_rows.extend(dbapi.fetchall(conn, select(*_sentence_columns()).where(s.c.id.in_(list(part)))))
     docs: dict[int, DocumentView] = {}
     loader = _SentenceLoader(conn.engine, docs)
     for part in chunks(sorted({r[1] for r in sentence_rows})):
@@ -288,6 +299,6 @@ def load_views(
     out = []
     for cid, split_, sid in cands:
         sent = sentences[sid]
-        args = tuple(SpanView(span_id, sent, a, b) for span_id, a, b in spans.get(cid, ()))
+        args = tuple(SpanView(span_id, sentences[sent_id], a, b) for span_id, a, b, sent_id in spans.get(cid, ()))
         out.append(view_cls(cid, split_, sent, args))
     return out

@@ -5,6 +5,14 @@ order) and, where it makes sense, a single span. Token windows are lower-cased u
 ``case_sensitive=True``; ``attrib`` picks any per-token array of the sentence
 (``words``, ``lemmas``, ``pos_tags``, ``ner_tags``, ...).
 
+Candidates of document scope may have their arguments in different sentences: the
+"between" helpers then read across the sentence boundaries (the rest of the first
+argument's sentence, the sentences in between, the start of the last argument's),
+left/right windows stay within the span's own sentence, and the document helpers
+(:func:`sentence_distance`, :func:`same_sentence`, :func:`in_title`,
+:func:`entity_mention_count`, from :mod:`snorkel_ie.labeling.document_helpers`) describe
+where the arguments lie.
+
 Examples
 --------
 >>> def LF_husband_left_window(c):
@@ -29,6 +37,18 @@ from sqlalchemy.orm import Session, object_session
 from snorkel_ie.db.models import Candidate, CandidateSpan, Sentence, Span, SpanMixin
 from snorkel_ie.errors import ConfigurationError
 from snorkel_ie.labeling._apply import apply_lfs
+from snorkel_ie.labeling.document_helpers import (
+    doc_order,
+    document_sentences,
+    entity_mention_count,
+    get_sentences_between,
+    in_title,
+    joined_text,
+    same_sentence,
+    sentence_distance,
+    text_between,
+    tokens_between,
+)
 from snorkel_ie.labeling.gold import load_gold_labels
 from snorkel_ie.labeling.matrix import candidate_type_of
 from snorkel_ie.log import report
@@ -37,15 +57,19 @@ from snorkel_ie.scoring import BinaryScores, print_binary_report
 __all__ = [
     "LFErrorBuckets",
     "contains_token",
+    "document_sentences",
+    "entity_mention_count",
     "get_between_tokens",
     "get_doc_candidate_spans",
     "get_left_tokens",
     "get_matches",
     "get_right_tokens",
     "get_sent_candidate_spans",
+    "get_sentences_between",
     "get_tagged_text",
     "get_text_between",
     "get_text_splits",
+    "in_title",
     "is_inverted",
     "rule_regex_search_before_A",
     "rule_regex_search_before_B",
@@ -54,6 +78,8 @@ __all__ = [
     "rule_regex_search_tagged_text",
     "rule_text_btw",
     "rule_text_in_span",
+    "same_sentence",
+    "sentence_distance",
     "test_LF",
     "tokens_to_ngrams",
 ]
@@ -88,11 +114,15 @@ def tokens_to_ngrams(tokens: Sequence[Any], n_max: int = 3, delim: str = " ") ->
             yield delim.join(tokens[root : root + n])
 
 
-def get_text_between(c: Any) -> str:
-    """The sentence text between the two arguments of a binary candidate."""
+def _ordered(c: Any) -> tuple[SpanMixin, SpanMixin]:
     a, b = _binary(c)
-    first, second = (a, b) if a.char_start <= b.char_start else (b, a)
-    return first.sentence.text[first.char_end : second.char_start]
+    return (a, b) if doc_order(a) <= doc_order(b) else (b, a)
+
+
+def get_text_between(c: Any) -> str:
+    """The text between the two arguments of a binary candidate (across sentences: joined by a space)."""
+    first, second = _ordered(c)
+    return text_between(first, second)
 
 
 def get_left_tokens(
@@ -118,11 +148,24 @@ def get_right_tokens(
 
 
 def get_between_tokens(c: Any, attrib: str = "words", n_max: int = 1, case_sensitive: bool = False) -> list[str]:
-    """The n-grams of the tokens strictly between the two arguments of a binary candidate."""
+    """The n-grams of the tokens strictly between the two arguments of a binary candidate (across sentences too)."""
     a, b = _binary(c)
-    left, right = (a, b) if a.get_word_start() < b.get_word_start() else (b, a)
-    gap = right.get_word_start() - left.get_word_end() - 1
-    return get_right_tokens(left, window=gap, attrib=attrib, n_max=n_max, case_sensitive=case_sensitive)
+    left, right = (a, b) if (_pos(a), a.get_word_start()) < (_pos(b), b.get_word_start()) else (b, a)
+    f = _case(case_sensitive)
+    return [f(g) for g in tokens_to_ngrams(tokens_between(left, right, attrib), n_max=n_max)]
+
+
+def _same_document(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    da, db = getattr(a, "document_id", None), getattr(b, "document_id", None)
+    if da is not None and db is not None:
+        return da == db
+    return getattr(a, "document", None) is getattr(b, "document", None)
+
+
+def _pos(span: SpanMixin) -> int:
+    return getattr(span.sentence, "position", 0) or 0
 
 
 def contains_token(c: Any, tok: str, attrib: str = "words", case_sensitive: bool = False) -> bool:
@@ -134,6 +177,9 @@ def contains_token(c: Any, tok: str, attrib: str = "words", case_sensitive: bool
 def get_text_splits(c: Any) -> list[str]:
     """The sentence text cut around the arguments: ``[text, "{{A}}", text, "{{B}}", ..., text]``.
 
+    Arguments in different sentences of a document (document scope) cut the text from
+    the first to the last of their sentences, joined by a space.
+
     Argument ``i`` of the candidate is tagged with the ``i``-th capital letter; the tags
     are placed in sentence order, so the chunks alternate between sentence text (before
     the first argument, between two arguments, after the last) and tags: ``2k + 1``
@@ -142,7 +188,7 @@ def get_text_splits(c: Any) -> list[str]:
     Raises
     ------
     ValueError
-        When ``c`` has no argument or its arguments are not spans of one sentence.
+        When ``c`` has no argument or its arguments are not spans.
 
     Examples
     --------
@@ -155,21 +201,20 @@ def get_text_splits(c: Any) -> list[str]:
     for i, s in enumerate(spans):
         if not all(hasattr(s, a) for a in ("sentence", "char_start", "char_end")):
             raise ValueError(f"argument {i} is a {type(s).__name__}, not a span: only span arguments can be split")
-    sentence = spans[0].sentence
     for i, s in enumerate(spans[1:], start=1):
-        if s.sentence is not sentence and (s.sentence.id is None or s.sentence.id != sentence.id):
+        if not _same_document(s.sentence, spans[0].sentence):
             raise ValueError(
-                f"argument {i} is in another sentence than argument 0; the text can only be split within one"
+                f"argument {i} is in another document than argument 0; the text can only be split within one"
             )
-    text = sentence.text
-    order = sorted(range(len(spans)), key=lambda i: (spans[i].char_start, spans[i].char_end, i))
-    chunks = [text[: spans[order[0]].char_start]]
+    text, offsets = joined_text(spans)
+    order = sorted(range(len(spans)), key=lambda i: (*offsets[i], i))
+    chunks = [text[: offsets[order[0]][0]]]
     end = None
     for i in order:
         if end is not None:
-            chunks.append(text[end : spans[i].char_start])
+            chunks.append(text[end : offsets[i][0]])
         chunks.append("{{" + string.ascii_uppercase[i] + "}}")
-        end = spans[i].char_end
+        end = offsets[i][1]
     chunks.append(text[end:])
     return chunks
 
@@ -180,9 +225,9 @@ def get_tagged_text(c: Any) -> str:
 
 
 def is_inverted(c: Any) -> bool:
-    """True when the first argument starts after the last one in the sentence."""
+    """True when the first argument starts after the last one in the text."""
     spans = _spans(c)
-    return spans[0].get_word_start() > spans[-1].get_word_start()
+    return (_pos(spans[0]), spans[0].get_word_start()) > (_pos(spans[-1]), spans[-1].get_word_start())
 
 
 def _candidate_spans(c: Candidate, where: Any) -> list[Span]:
@@ -369,7 +414,9 @@ def _print_lf_report(
     n, labeled = len(pred), int(np.count_nonzero(pred))
     coverage = labeled / n if n else 0.0
     scored = len(b.tp) + len(b.fp) + len(b.tn) + len(b.fn)
-    report(_log, f"LF {name} on {where}: labeled {labeled} of {n} candidates (coverage {coverage:.1%}), {scored} with gold")
+    report(
+        _log, f"LF {name} on {where}: labeled {labeled} of {n} candidates (coverage {coverage:.1%}), {scored} with gold"
+    )
     if not np.any(gold != 0):
         report(_log, f"No gold labels from annotator {annotator_name!r} on {where}: nothing to score.")
     print_binary_report(BinaryScores(len(b.tp), len(b.fp), len(b.tn), len(b.fn)), title=f"Scores of {name}")

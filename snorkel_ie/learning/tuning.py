@@ -144,6 +144,7 @@ class GridSearch:
 
     def search_space(self) -> list[dict[str, Any]]:
         """The configurations to try, in order."""
+        # Not sklearn's ParameterGrid: it sorts the names, and 0.7 tries them in the dict's order.
         combos = itertools.product(*(self.parameter_dict[n] for n in self.param_names))
         return [dict(zip(self.param_names, (_plain(v) for v in c), strict=True)) for c in combos]
 
@@ -270,10 +271,10 @@ class GridSearch:
 class RandomSearch(GridSearch):
     """Train and score ``n`` configurations drawn at random from ``parameter_dict``.
 
-    Each parameter's value is drawn uniformly from its list of values, or with
-    ``dist.rvs(random_state=rng)`` from a scipy.stats distribution. With only lists,
-    duplicate configurations are skipped, so fewer than ``n`` rows come back when the
-    grid has fewer than ``n`` points. The draws depend only on ``seed``.
+    The draws are scikit-learn's ``ParameterSampler``: each parameter's value uniformly
+    from its list of values, or ``dist.rvs(...)`` from a scipy.stats distribution. With
+    only lists, grid points are drawn without replacement, so fewer than ``n`` rows come
+    back when the grid has fewer than ``n`` points. The draws depend only on ``seed``.
 
     Parameters
     ----------
@@ -304,22 +305,19 @@ class RandomSearch(GridSearch):
         self.seed = seed
 
     def search_space(self) -> list[dict[str, Any]]:
-        rng = np.random.default_rng(self.seed)
-        discrete = not any(_is_distribution(v) for v in self.parameter_dict.values())
-        # Distinct values only: configurations are told apart by repr, and a list such as
-        # [0.001, 1e-3] has one value, not two.
-        size = int(np.prod([len({repr(x) for x in v}) for v in self.parameter_dict.values()])) if discrete else None
-        want = min(self.n, size) if size is not None else self.n
-        out: list[dict[str, Any]] = []
-        seen: set[tuple] = set()
-        while len(out) < want:
-            config = {name: _draw(self.parameter_dict[name], rng) for name in self.param_names}
-            key = tuple(repr(v) for v in config.values())
-            if discrete and key in seen:
-                continue
-            seen.add(key)
-            out.append(config)
-        return out
+        from sklearn.model_selection import ParameterSampler
+
+        # Lists keep their distinct values only (configurations are told apart by repr: a
+        # list such as [0.001, 1e-3] holds one value, not two). With only lists the sampler
+        # draws grid points without replacement, so at most the grid's size comes back.
+        space = {
+            name: v if _is_distribution(v) else list({repr(x): x for x in v}.values())
+            for name, v in self.parameter_dict.items()
+        }
+        size = None if any(_is_distribution(v) for v in space.values()) else int(np.prod([len(v) for v in space.values()]))
+        n = self.n if size is None else min(self.n, size)
+        sampler = ParameterSampler(space, n_iter=n, random_state=self.seed)
+        return [{name: _plain(config[name]) for name in self.param_names} for config in sampler]
 
 
 def _train_and_score(job: _Job, config: Mapping[str, Any]) -> tuple[float, float, Any]:
@@ -417,12 +415,6 @@ def _dumps(job: _Job, n_threads: int) -> bytes:
 
 def _is_distribution(values: Any) -> bool:
     return hasattr(values, "rvs")
-
-
-def _draw(values: Any, rng: np.random.Generator) -> Any:
-    if _is_distribution(values):
-        return _plain(values.rvs(random_state=rng))
-    return _plain(values[int(rng.integers(len(values)))])
 
 
 def _plain(v: Any) -> Any:

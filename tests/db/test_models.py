@@ -176,9 +176,13 @@ def test_candidate_subclass_is_idempotent_and_checks_redefinition() -> None:
         candidate_subclass("Twice", ["a", "a"])
 
 
-def test_candidate_needs_spans_from_one_sentence(session) -> None:
-    _, spans = _populate(session)
-    with pytest.raises(CandidateError, match="different sentences"):
-        Spouse(person1=spans[0], person2=spans[2])
+def test_candidate_needs_spans_from_one_document(session) -> None:
+    doc, spans = _populate(session)
+    cross = Spouse(person1=spans[0], person2=spans[2])  # two sentences of one document: document scope
+    assert cross.get_parent() is doc and cross.span_key == "0:12,0:11@1"
+    other = Document("news-2")
+    s3 = _sentence(other, 0, 0, 47)
+    with pytest.raises(CandidateError, match="different documents"):
+        Spouse(person1=spans[0], person2=_span(s3, 0, 12))
     with pytest.raises(CandidateError, match="missing"):
         Spouse(person1=spans[0])

@@ -180,9 +180,9 @@ def test_get_text_splits_of_a_ternary_candidate_and_a_span(session, wedding) -> 
     assert lf_helpers.get_text_splits(wedding["Ohio"]) == ["Yesterday Kim Davis married Joe Davis in ", "{{A}}", "."]
 
 
-def test_get_text_splits_needs_one_sentence(session, wedding, spouse_candidates) -> None:
+def test_get_text_splits_needs_one_document(session, wedding, spouse_candidates) -> None:
     other = spouse_candidates[0].get_contexts()[0]
-    with pytest.raises(ValueError, match="argument 1 is in another sentence"):
+    with pytest.raises(ValueError, match="argument 1 is in another document"):
         lf_helpers.get_text_splits((wedding["Kim Davis"], other))
 
 

@@ -50,7 +50,9 @@ _STEP = re.compile(r"^(\d+)_")
 
 
 def _id(path: Path) -> str:
-    return str(path.relative_to(TUTORIALS))
+    if path.is_relative_to(TUTORIALS):
+        return str(path.relative_to(TUTORIALS))
+    return f"{path.parent.name}/{path.name}"
 
 
 def _step(path: Path) -> int | None:
@@ -97,9 +99,10 @@ def _kernel_env(db: str | None = None) -> dict[str, str]:
 class _Runner:
     """Executes notebooks; numbered steps of a folder share a working directory and run in order."""
 
-    def __init__(self, make_km, tmp_path_factory: pytest.TempPathFactory):
+    def __init__(self, make_km, tmp_path_factory: pytest.TempPathFactory, notebooks: list[Path] = NOTEBOOKS):
         self.make_km = make_km
         self.tmp = tmp_path_factory
+        self.notebooks = notebooks
         self.workdirs: dict[Path, Path] = {}
         self.done: dict[Path, BaseException | None] = {}
 
@@ -113,18 +116,22 @@ class _Runner:
     def run(self, path: Path, *, db: str | None = None) -> float:
         step = _step(path)
         if step is not None:
-            for earlier in sorted(p for p in NOTEBOOKS if p.parent == path.parent and (_step(p) or 0) < step):
+            for earlier in sorted(p for p in self.notebooks if p.parent == path.parent and (_step(p) or 0) < step):
                 if earlier not in self.done:
                     try:
                         self._execute(earlier)
-                    except BaseException as err:
+                    except Exception as err:
                         self.done[earlier] = err
+                    else:
+                        self.done[earlier] = None
                 if self.done[earlier] is not None:
                     pytest.fail(f"{_id(earlier)}, an earlier step of {_id(path)}, failed: {self.done[earlier]}")
+        if path in self.done and self.done[path] is None and step is not None:
+            return 0.0  # already run as an earlier step of a notebook selected before it
         t0 = time.perf_counter()
         try:
             self._execute(path, db=db)
-        except BaseException as err:
+        except Exception as err:
             self.done[path] = err
             raise
         self.done[path] = None
@@ -146,6 +153,46 @@ class _Runner:
 @pytest.fixture(scope="session")
 def runner(kernel_manager_factory, tmp_path_factory: pytest.TempPathFactory) -> _Runner:
     return _Runner(kernel_manager_factory, tmp_path_factory)
+
+
+def _write_notebook(path: Path, *sources: str) -> Path:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.slow
+def test_runner_runs_a_later_step_alone_after_its_earlier_steps(kernel_manager_factory, tmp_path_factory, tmp_path):
+    """Selecting only step 3 (``pytest -k``) runs steps 1 and 2 first, once, in one working directory."""
+    folder = tmp_path / "series"
+    folder.mkdir()
+    steps = [
+        _write_notebook(folder / "1_first.ipynb", "open('log.txt', 'a').write('1')"),
+        _write_notebook(
+            folder / "2_second.ipynb", "assert open('log.txt').read() == '1'", "open('log.txt', 'a').write('2')"
+        ),
+        _write_notebook(folder / "3_third.ipynb", "assert open('log.txt').read() == '12', open('log.txt').read()"),
+    ]
+    runner = _Runner(kernel_manager_factory, tmp_path_factory, notebooks=steps)
+    runner.run(steps[2])
+    assert runner.done == dict.fromkeys(steps)
+    assert (runner.workdir(steps[0]) / "log.txt").read_text() == "12"
+    assert runner.run(steps[1]) == 0.0  # already run as an earlier step: not run twice
+
+
+@pytest.mark.slow
+def test_runner_reports_a_failed_earlier_step(kernel_manager_factory, tmp_path_factory, tmp_path):
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    steps = [
+        _write_notebook(folder / "1_fails.ipynb", "raise RuntimeError('step one broke')"),
+        _write_notebook(folder / "2_after.ipynb", "pass"),
+    ]
+    runner = _Runner(kernel_manager_factory, tmp_path_factory, notebooks=steps)
+    with pytest.raises(pytest.fail.Exception, match=r"1_fails\.ipynb, an earlier step of .*2_after\.ipynb, failed"):
+        runner.run(steps[1])
+    assert isinstance(runner.done[steps[0]], nbclient.exceptions.CellExecutionError)
+    assert steps[1] not in runner.done
 
 
 def test_notebooks_found():

@@ -43,7 +43,9 @@ class Candidate(Base):
     span_key: Mapped[str] = mapped_column(String(256))
     """The arguments' sentence-relative offsets, ``"start:end,start:end"``: with ``type`` and
     ``sentence_id`` it makes a candidate unique per span tuple, and it is known before any
-    span has an id."""
+    span has an id. ``sentence_id`` is the sentence of the first argument; an argument in
+    another sentence of the document (a document-scope candidate) is written
+    ``"start:end@position"`` with that sentence's position (:func:`argument_key`)."""
 
     sentence: Mapped[Sentence] = relationship(lazy="select")
     argument_rows: Mapped[list[CandidateSpan]] = relationship(
@@ -69,8 +71,13 @@ class Candidate(Base):
         """The argument spans in order."""
         return tuple(row.span for row in self.argument_rows)
 
-    def get_parent(self) -> Sentence:
-        return self.sentence
+    def get_parent(self) -> Sentence | Any:
+        """The sentence holding every argument; the document when they lie in several sentences."""
+        return candidate_parent(self)
+
+    def get_sentences(self) -> tuple[Sentence, ...]:
+        """The sentence of each argument, in argument order."""
+        return tuple(span.sentence for span in self.get_contexts())
 
     def get_cids(self) -> tuple[str | None, ...]:
         """Entity ids of the arguments (from pre-tagged ``entity_cids``), one per argument."""
@@ -108,9 +115,49 @@ class CandidateSpan(Base):
     __table_args__ = (Index("ix_candidate_span_span_id", "span_id"),)
 
 
-def span_key(offsets: Sequence[tuple[int, int]]) -> str:
-    """The ``span_key`` of a candidate whose arguments have these (char_start, char_end) offsets."""
-    return ",".join(f"{int(a)}:{int(b)}" for a, b in offsets)
+def span_key(offsets: Sequence[tuple[int, int]], positions: Sequence[int | None] | None = None) -> str:
+    """The ``span_key`` of a candidate whose arguments have these (char_start, char_end) offsets.
+
+    ``positions`` gives, per argument, the position of its sentence when it is not the
+    first argument's sentence (None when it is).
+    """
+    positions = positions if positions is not None else [None] * len(offsets)
+    return ",".join(
+        f"{int(a)}:{int(b)}" + ("" if p is None else f"@{int(p)}") for (a, b), p in zip(offsets, positions, strict=True)
+    )
+
+
+def argument_key(spans: Sequence[Any]) -> str:
+    """The ``span_key`` of a candidate over ``spans`` (each with ``sentence``, ``char_start``, ``char_end``).
+
+    Same-sentence candidates get the key they always had; an argument in another sentence
+    than the first argument's carries that sentence's position.
+    """
+    anchor = spans[0].sentence
+    positions = [None if _same_sentence(s.sentence, anchor) else s.sentence.position for s in spans]
+    return span_key([(s.char_start, s.char_end) for s in spans], positions)
+
+
+def _same_sentence(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    ids = (getattr(a, "id", None), getattr(b, "id", None))
+    if ids[0] is not None and ids[1] is not None:
+        return ids[0] == ids[1]
+    return getattr(a, "position", None) == getattr(b, "position", None) and _document_of(a) is _document_of(b)
+
+
+def _document_of(sentence: Any) -> Any:
+    return getattr(sentence, "document", None)
+
+
+def candidate_parent(candidate: Any) -> Any:
+    """The parent of a candidate (ORM or view): its sentence, or its document when the
+    arguments lie in different sentences (a document-scope candidate)."""
+    anchor = candidate.sentence
+    if all(_same_sentence(span.sentence, anchor) for span in candidate.get_contexts()):
+        return anchor
+    return anchor.document
 
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -138,11 +185,10 @@ def _constructor(self: Candidate, split: int = 0, **kwargs: Any) -> None:
     if any(s is None for s in spans):
         missing = [n for n, s in zip(names, spans, strict=True) if s is None]
         raise CandidateError(f"{type(self).__name__} needs every argument span; missing {missing}")
-    if len({id(s.sentence) for s in spans}) != 1:
-        raise CandidateError(f"{type(self).__name__}: the argument spans lie in different sentences")
-    Candidate.__init__(
-        self, split=split, sentence=spans[0].sentence, span_key=span_key([(s.char_start, s.char_end) for s in spans])
-    )
+    documents = {id(_document_of(s.sentence)) for s in spans}
+    if len(documents) != 1:
+        raise CandidateError(f"{type(self).__name__}: the argument spans lie in different documents")
+    Candidate.__init__(self, split=split, sentence=spans[0].sentence, span_key=argument_key(spans))
     self.argument_rows = [CandidateSpan(position=i, span=s) for i, s in enumerate(spans)]
 
 

@@ -13,7 +13,12 @@ from snorkel_ie.errors import ModelError
 from snorkel_ie.learning.generative.dependencies import DEP_TYPES, Dependency
 from snorkel_ie.learning.generative.training import LabelData
 
-__all__ = ["check_deps", "infer_cardinality", "to_label_data"]
+__all__ = ["CONVENTIONS", "apply_convention", "check_deps", "infer_cardinality", "to_label_data"]
+
+CONVENTIONS = ("auto", "signed", "snorkel")
+"""How a label matrix encodes votes: ``signed`` is this package's (``0`` abstains, binary votes
+``-1``/``+1``, categorical ``1..k``), ``snorkel`` is snorkel 0.9/0.10's (``-1`` abstains, classes
+``0..k-1``) and ``auto`` takes ``signed`` but refuses a matrix that looks like ``snorkel``'s."""
 
 
 def _as_csr(L: Any) -> sp.csr_matrix:
@@ -49,6 +54,59 @@ def _check_votes(csr: sp.csr_matrix) -> sp.csr_matrix:
     return csr
 
 
+_MIN_ROWS_TO_GUESS = 20
+"""``auto`` judges the convention of matrices of at least this many rows (a toy matrix is taken as given)."""
+
+
+def apply_convention(L: Any, convention: str) -> Any:
+    """``L`` in the ``signed`` convention (see :data:`CONVENTIONS`).
+
+    ``auto`` returns ``L`` unchanged unless it looks like a snorkel-0.10 matrix: votes
+    within ``{-1, 0, 1}``, at least 20 rows, where ``-1`` is more frequent than ``0`` (in the ``signed``
+    convention ``0``, the abstention, is nearly always the most frequent value); such a
+    matrix is refused with the conversion to apply. ``snorkel`` converts (a dense copy).
+    """
+    if convention not in CONVENTIONS:
+        raise ModelError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+    if convention == "signed":
+        return L
+    if convention == "snorkel":
+        arr = np.asarray(L.toarray() if sp.issparse(L) else L)
+        if arr.ndim != 2:
+            raise ModelError(f"the label matrix must be 2-d (candidates x LFs), got shape {arr.shape}")
+        arr = arr.astype(np.int64)
+        if arr.size and arr.min() < -1:
+            i, j = np.argwhere(arr < -1)[0]
+            raise ModelError(
+                f"convention='snorkel' votes are -1 (abstain) or 0..k-1; row {i}, column {j} holds {arr[i, j]}"
+            )
+        if arr.size and arr.max() <= 1:  # binary: 0 -> -1, 1 -> +1, -1 (abstain) -> 0
+            return np.where(arr == -1, 0, 2 * arr - 1)
+        return arr + 1  # categorical: class c -> c + 1, abstain -1 -> 0
+    if sp.issparse(L):
+        n, m = L.shape
+        vals = L.data
+        n_neg = int(np.count_nonzero(vals == -1))
+        n_zero = n * m - int(np.count_nonzero(vals))
+        binary = vals.size == 0 or (vals.min() >= -1 and vals.max() <= 1)
+        n_rows = n
+    else:
+        arr = np.asarray(L)
+        if arr.ndim != 2 or arr.dtype.kind not in "iuf" or arr.size == 0:
+            return L  # other problems are reported by to_label_data
+        n_neg, n_zero = int(np.count_nonzero(arr == -1)), int(np.count_nonzero(arr == 0))
+        binary = bool(np.nanmin(arr) >= -1 and np.nanmax(arr) <= 1)
+        n_rows = arr.shape[0]
+    if binary and n_neg > n_zero and n_rows >= _MIN_ROWS_TO_GUESS:
+        raise ModelError(
+            f"the label matrix looks like snorkel 0.10's convention (-1 = abstain, 0/1 = classes): -1 is its most "
+            f"frequent value ({n_neg} entries vs {n_zero} zeros). Convert it with "
+            "L = np.where(L == -1, 0, 2 * L - 1), or pass convention='snorkel'; if -1 really is a vote "
+            "(0 = abstain), pass convention='signed'"
+        )
+    return L
+
+
 def infer_cardinality(values: np.ndarray) -> tuple[int, bool]:
     """Cardinality and encoding (``signed`` = votes ``-1``/``+1``) from the non-zero votes."""
     if values.size == 0:
@@ -82,8 +140,8 @@ def to_label_data(
         bad = ~positive & (vals != -1)
         if bad.any():
             raise ModelError(
-                f"binary votes must be -1, +1 (0 = abstain), found {np.unique(vals[bad])[:5].tolist()}; "
-                "pass cardinality=k for a categorical matrix with votes 1..k"
+                f"binary votes must be -1, +1 (0 = abstain), found {np.unique(vals[bad])[:5].tolist()} "
+                f"({_where(csr, bad)}); pass cardinality=k for a categorical matrix with votes 1..k"
             )
         data = positive.astype(np.int16) + np.int16(1)
     else:
@@ -91,7 +149,7 @@ def to_label_data(
         if bad.any():
             raise ModelError(
                 f"categorical votes must lie in 1..{cardinality} (0 = abstain), "
-                f"found {np.unique(vals[bad])[:5].tolist()}"
+                f"found {np.unique(vals[bad])[:5].tolist()} ({_where(csr, bad)})"
             )
         data = vals.astype(np.int16)
     row_card = _row_cardinalities(candidate_ranges, n, data, csr.indptr, cardinality)
@@ -117,7 +175,16 @@ def to_label_data(
     )
 
 
-def _row_cardinalities(ranges: Sequence[Any] | None, n: int, data: np.ndarray, indptr: np.ndarray, k: int) -> np.ndarray:
+def _where(csr: sp.csr_matrix, bad: np.ndarray) -> str:
+    """``'first at row i, column j: v'`` for the first entry flagged in ``bad`` (aligned with ``csr.data``)."""
+    at = int(np.argmax(bad))
+    row = int(np.searchsorted(csr.indptr, at, side="right") - 1)
+    return f"first at row {row}, column {int(csr.indices[at])}: {csr.data[at]}"
+
+
+def _row_cardinalities(
+    ranges: Sequence[Any] | None, n: int, data: np.ndarray, indptr: np.ndarray, k: int
+) -> np.ndarray:
     if ranges is None:
         return np.zeros(0, dtype=np.int64)
     if len(ranges) != n:
