@@ -72,7 +72,16 @@ def load_model(model: GenerativeModel, path: str | Path) -> GenerativeModel:
     return model
 
 
-_PARAMS = ("class_prior", "lf_prior", "lf_propensity", "lf_class_propensity", "seed", "name", "cardinality", "convention")
+_PARAMS = (
+    "class_prior",
+    "lf_prior",
+    "lf_propensity",
+    "lf_class_propensity",
+    "seed",
+    "name",
+    "cardinality",
+    "convention",
+)
 _GRAPH_ARRAYS = (
     "weight_value", "weight_fixed", "var_cardinality", "factor_type", "factor_weight", "factor_param",
     "factor_vars", "var_factor_indptr", "var_factor_ids", "dep_factors",
