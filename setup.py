@@ -58,7 +58,10 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["snorkel_ie", "snorkel_ie.*"]) + ["snorkel_ie._migrations", "snorkel_ie._migrations.versions"],
     package_dir={"snorkel_ie._migrations": "migrations"},
-    package_data={"snorkel_ie._migrations": ["*.py", "*.mako", "versions/*.py"]},
+    package_data={
+        "snorkel_ie._migrations": ["*.py", "*.mako", "versions/*.py"],
+        "snorkel_ie.viewer": ["static/*"],
+    },
     install_requires=REQUIRES,
     extras_require=EXTRAS,
     entry_points={"console_scripts": ["snorkel-ie=snorkel_ie.cli:main"]},

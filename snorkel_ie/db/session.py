@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from sqlalchemy import Engine
@@ -42,6 +43,8 @@ class SnorkelSession(Session):
         ensure_schema(engine)
         kwargs.setdefault("expire_on_commit", False)
         super().__init__(bind=engine, **kwargs)
+        global _latest
+        _latest = weakref.ref(self)
 
     @property
     def engine(self) -> Engine:
@@ -49,3 +52,20 @@ class SnorkelSession(Session):
 
     def __repr__(self) -> str:
         return f"SnorkelSession({safe_url(self.engine.url)!r})"
+
+
+_latest: weakref.ref[SnorkelSession] | None = None
+
+
+def latest_session(url: str | URL | None = None) -> SnorkelSession:
+    """The SnorkelSession opened last in this process on ``url``'s database (default: ``$SNORKELDB``), else a new one.
+
+    What a Snorkel 0.7 notebook's calls without a session (``labeler.apply(split=0)``) work
+    in: the notebook's own ``session``, so that it sees their rows at once (a second session
+    would leave the notebook's reading an older snapshot on SQLite until it commits).
+    """
+    engine = get_engine(url)
+    last = _latest() if _latest is not None else None
+    if last is not None and last.get_bind() is engine:
+        return last
+    return SnorkelSession(bind=engine)

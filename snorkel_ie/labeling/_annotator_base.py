@@ -309,6 +309,6 @@ def _types_of(session: Session, ids: np.ndarray) -> list[str]:
 
 
 def _default_session() -> Session:
-    from snorkel_ie.db.session import SnorkelSession
+    from snorkel_ie.db.session import latest_session
 
-    return SnorkelSession()
+    return latest_session()

@@ -181,13 +181,14 @@ class ViewerCandidates:
         return out
 
     def conflicts(self) -> np.ndarray:
-        """Whether the LFs that voted on each candidate disagree."""
-        v = self.votes.tocsr()
+        """Whether the LFs that voted on each candidate disagree (two different non-zero votes)."""
+        v = sp.csr_matrix(self.votes, copy=True)
+        v.eliminate_zeros()
         out = np.zeros(v.shape[0], bool)
-        for i in range(v.shape[0]):
-            row = v.data[v.indptr[i] : v.indptr[i + 1]]
-            row = row[row != 0]
-            out[i] = len(row) > 1 and np.any(row != row[0])
+        rows = np.flatnonzero(np.diff(v.indptr) > 0)
+        if len(rows):
+            starts = v.indptr[rows]
+            out[rows] = np.minimum.reduceat(v.data, starts) != np.maximum.reduceat(v.data, starts)
         return out
 
     def select(self, labels: np.ndarray, filters: Filters) -> np.ndarray:

@@ -114,18 +114,23 @@ def train_weights(
     settings: LearnSettings,
     *,
     callback: Callable[[int, float], None] | None = None,
-) -> tuple[np.ndarray, int, list[float]]:
+    polarity: np.ndarray | None = None,
+) -> tuple[np.ndarray, int, list[float], bool | None]:
     """Fit the learnable weights of ``graph`` to ``data``.
+
+    ``polarity`` (per LF: ``+1``/``-1`` when one-sided, else ``0``) is needed by the EM path.
 
     Returns
     -------
-    weights, epochs_run, history
+    weights, epochs_run, history, converged
         The weight vector, the number of epochs run (fewer than ``settings.epochs`` when
-        the exact updates converged) and the per-epoch mean log-likelihood (NaN with
-        dependencies, whose free phase is sampled).
+        the exact updates converged), the per-epoch mean log-likelihood (NaN with
+        dependencies, whose free phase is sampled) and whether the fit converged before
+        ``settings.epochs`` (``None`` with dependencies: a sampled fit has no such test).
     """
     if _use_em(graph, data):
-        return _train_em(graph, data, settings, callback)
+        pol = np.zeros(data.n_lfs, dtype=np.int64) if polarity is None else polarity
+        return _train_em(graph, data, settings, callback, pol)
     w = graph.weight_value.copy()
     learn = ~graph.weight_fixed
     model_abstain = bool(np.any(graph.factor_type == FT_LF_PROPENSITY))
@@ -144,6 +149,7 @@ def train_weights(
         lr = settings.learning_rate
         owed = np.zeros_like(w)  # L1 shrinkage accumulated since the last truncation
         epoch = 0
+        converged: bool | None = None if has_deps else False
         for epoch in range(1, settings.epochs + 1):
             grad, var, ll = _epoch(graph, w, data, settings, model_abstain, chain, static)
             history.append(ll / n)
@@ -165,6 +171,7 @@ def train_weights(
                 _profile_propensity(graph, w, data)
             lr *= settings.decay
             if not has_deps and np.max(np.abs(step), initial=0.0) < settings.tol and epoch > 2:
+                converged = True
                 break
         if np.any(owed):  # training ended between two truncations: pay what is owed
             _soft_threshold(w, owed, learn)
@@ -172,7 +179,9 @@ def train_weights(
                 _profile_propensity(graph, w, data)
     finally:
         _gibbs.set_num_threads(previous)
-    return w, epoch, history
+    if converged is False and len(history) > 3 and np.all(np.abs(np.diff(history[-4:])) < settings.ll_tol):
+        converged = True  # the steps are still above tol, but the likelihood no longer moves
+    return w, epoch, history, converged
 
 
 def _free_is_shared(data: LabelData, cprop: np.ndarray) -> bool:
