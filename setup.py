@@ -42,6 +42,7 @@ EXTRAS = {
         "ipykernel>=6.29",
         "playwright>=1.45",
         "jupyterlab>=4.2",
+        "notebook>=7.2",
         "httpx>=0.27",
     ],
     "dask": ["dask[distributed]>=2024.8"],
