@@ -43,6 +43,7 @@ EXTRAS = {
         "ipykernel>=6.29",
         "playwright>=1.45",
         "jupyterlab>=4.2",
+        "notebook>=7.2",
         "httpx>=0.27",
         "psutil>=5.9",
     ],
