@@ -33,7 +33,9 @@ import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-SIZES = [(10_000, 10), (10_000, 100), (100_000, 50), (1_000_000, 20)]
+SIZES = [(10_000, 10), (10_000, 100), (100_000, 50), (1_000_000, 20), (10_000_000, 20)]
+BIG = 5_000_000
+"""From this many rows on, snorkel 0.10's LabelModel (which densifies the matrix) is left out."""
 QUICK_SIZES = [(2_000, 10), (10_000, 20)]
 MODELS = ["ours", "majority", "em", "labelmodel"]
 SEED_OFFSET = {**{size: i for i, size in enumerate(QUICK_SIZES)}, **{size: i for i, size in enumerate(SIZES)}}
@@ -41,17 +43,25 @@ SEED_OFFSET = {**{size: i for i, size in enumerate(QUICK_SIZES)}, **{size: i for
 
 
 def make_matrix(n: int, m: int, seed: int) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
-    """Independent binary LFs: returns L (CSR, -1/0/+1), y and the generating accuracies."""
+    """Independent binary LFs: returns L (CSR, -1/0/+1), y and the generating accuracies.
+
+    Built column by column as sparse arrays (never an ``n x m`` dense matrix), so the 10M
+    size fits in memory.
+    """
     rng = np.random.default_rng(seed)
     acc = rng.uniform(0.55, 0.9, m)
     cov = rng.uniform(0.1, 0.5, m)
     y = rng.choice(np.array([-1, 1], dtype=np.int8), size=n)
-    cols = []
+    idx, vals = [], []
     for j in range(m):
-        votes = rng.random(n) < cov[j]
-        right = rng.random(n) < acc[j]
-        cols.append(np.where(votes, np.where(right, y, -y), 0).astype(np.int8))
-    return sp.csr_matrix(np.column_stack(cols)), y.astype(np.int64), acc
+        rows = np.flatnonzero(rng.random(n) < cov[j]).astype(np.int32)
+        right = rng.random(rows.size) < acc[j]
+        idx.append(rows)
+        vals.append(np.where(right, y[rows], -y[rows]).astype(np.int8))
+    indptr = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum([r.size for r in idx], out=indptr[1:])
+    L = sp.csc_matrix((np.concatenate(vals), np.concatenate(idx), indptr), shape=(n, m)).tocsr()
+    return L, y.astype(np.int64), acc
 
 
 def empirical_accuracy(L: sp.csr_matrix, y: np.ndarray) -> np.ndarray:
@@ -197,6 +207,8 @@ def run_size(n: int, m: int, seed: int, models: list[str]) -> tuple[dict[str, di
         path = os.path.join(tmp, "data.npz")
         np.savez(path, data=L.data, indices=L.indices, indptr=L.indptr, shape=np.array(L.shape), y=y, acc=acc)
         for model in models:
+            if model == "labelmodel" and n >= BIG:
+                continue
             proc = subprocess.run(
                 [sys.executable, __file__, "--worker", model, "--data", path],
                 capture_output=True,
@@ -210,6 +222,64 @@ def run_size(n: int, m: int, seed: int, models: list[str]) -> tuple[dict[str, di
                 continue
             results[model] = json.loads(proc.stdout.strip().splitlines()[-1])
     return results, oracle(L, y, acc)
+
+
+COLD_SIZE = (10_000, 100)
+COLD_CASES = ("default model", "with 3 dependencies (numba)", "categorical view (numba)", "one-coin EM (baseline)")
+"""The dependency and categorical models run numba kernels: their first fit compiles them."""
+
+
+def cold_worker(case: str, data_path: str) -> dict:
+    """Import, fit and marginals in this fresh process; times measured from before the import."""
+    z = np.load(data_path)
+    L = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+    t0 = time.perf_counter()
+    if case == "one-coin EM (baseline)":
+        _, marg, _ = fit_em(L)
+        marg(L)
+        return {"first_s": time.perf_counter() - t0, "numba": "numba" in sys.modules}
+    from snorkel_ie.learning.generative import DEP_FIXING, DEP_SIMILAR, GenerativeModel
+
+    t_import = time.perf_counter() - t0
+    if case == "categorical view (numba)":
+        L = L.copy()
+        L.data = np.where(L.data > 0, 2, 1).astype(L.data.dtype)
+        model = GenerativeModel(cardinality=3)
+    else:
+        model = GenerativeModel()
+    deps = [(0, 1, DEP_SIMILAR), (2, 3, DEP_SIMILAR), (4, 5, DEP_FIXING)] if "dependencies" in case else ()
+    model.train(L, deps=deps)
+    model.marginals(L)
+    return {"first_s": time.perf_counter() - t0, "import_s": t_import, "numba": "numba" in sys.modules}
+
+
+def cold_start() -> None:
+    """First fit + marginals in a fresh process with an empty numba cache, then with the cache warm."""
+    n, m = COLD_SIZE
+    L, _, _ = make_matrix(n, m, seed=7)
+    print(f"\ncold start at {n:,} x {m}: a fresh process imports, fits and computes the marginals")
+    print("(empty: NUMBA_CACHE_DIR is a new empty folder; warm: the same folder after the first run)")
+    print(f"{'case':<30}{'empty s':>9}{'warm s':>8}{'import s':>9}{'numba':>7}{'empty / EM':>11}")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "data.npz")
+        np.savez(path, data=L.data, indices=L.indices, indptr=L.indptr, shape=np.array(L.shape))
+        rows = {}
+        for case in COLD_CASES:
+            cache = tempfile.mkdtemp(dir=tmp)
+            env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+            runs = []
+            for _ in range(2):
+                proc = subprocess.run(
+                    [sys.executable, __file__, "--cold-worker", case, "--data", path],
+                    capture_output=True, text=True, check=True, env=env,
+                )  # fmt: skip
+                runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            rows[case] = runs
+        em = rows["one-coin EM (baseline)"][0]["first_s"]
+        for case, (cold, warm) in rows.items():
+            imp = cold.get("import_s")
+            print(f"{case:<30}{cold['first_s']:>9.3f}{warm['first_s']:>8.3f}{_fmt(imp, '.3f'):>9}"
+                  f"{'yes' if cold['numba'] else 'no':>7}{cold['first_s'] / em:>11.2f}")  # fmt: skip
 
 
 def _one_coin_em(L: sp.csr_matrix, k: int, iters: int = 100) -> np.ndarray:
@@ -305,11 +375,20 @@ def main() -> None:
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--sizes", help="comma-separated NxM sizes, e.g. 10000x10,1000000x20 (default: the four above)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-cold", action="store_true", help="skip the cold-start runs")
+    ap.add_argument("--cold-only", action="store_true", help="only the cold-start runs")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--cold-worker", help=argparse.SUPPRESS)
     ap.add_argument("--data", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
         print(json.dumps(worker(args.worker, args.data)))
+        return
+    if args.cold_worker:
+        print(json.dumps(cold_worker(args.cold_worker, args.data)))
+        return
+    if args.cold_only:
+        cold_start()
         return
     print("fit s: training time (warm: each process first fits a 300-row matrix); marg s: marginals of all rows;")
     print("peak MB: the process's peak RSS, imports included; lib MB: of which resident file-backed pages at the end")
@@ -323,6 +402,8 @@ def main() -> None:
     for n, m in sizes:
         print_table(n, m, *run_size(n, m, args.seed + SEED_OFFSET.get((n, m), 0), args.models.split(",")))
     crowd_weather("labelmodel" in args.models.split(","))
+    if not args.no_cold:
+        cold_start()
 
 
 if __name__ == "__main__":

@@ -105,8 +105,8 @@ def _prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def binary_prf(pred: Any, gold: Any) -> tuple[float, float, float]:
-    """Precision, recall and F1 of the positive class (``+1``); gold ``0`` is ignored."""
+def binary_prf(pred: Any, gold: Any, *, beta: float = 1.0) -> tuple[float, float, float]:
+    """Precision, recall and F1 (F-``beta``) of the positive class (``+1``); gold ``0`` is ignored."""
     p = as_label_vector(pred, name="predictions")
     g = as_label_vector(gold)
     _check_same_length(p, g)
@@ -116,7 +116,7 @@ def binary_prf(pred: Any, gold: Any) -> tuple[float, float, float]:
     from sklearn.metrics import precision_recall_fscore_support
 
     precision, recall, f1, _ = precision_recall_fscore_support(
-        g[known] == 1, p[known] == 1, labels=[True], average="binary", pos_label=True, zero_division=0
+        g[known] == 1, p[known] == 1, beta=beta, labels=[True], average="binary", pos_label=True, zero_division=0
     )
     return float(precision), float(recall), float(f1)
 
@@ -132,8 +132,8 @@ def categorical_accuracy(pred: Any, gold: Any) -> float:
     return float(accuracy_score(g[known], p[known])) if known.any() else 0.0
 
 
-def categorical_prf(pred: Any, gold: Any, *, average: str = "macro") -> tuple[float, float, float]:
-    """Precision, recall and F1 over classes ``1..k`` (``average='macro'`` or ``'micro'``); gold ``0`` ignored."""
+def categorical_prf(pred: Any, gold: Any, *, average: str = "macro", beta: float = 1.0) -> tuple[float, float, float]:
+    """Precision, recall and F1 (F-``beta``) over classes ``1..k`` (``average='macro'`` or ``'micro'``); gold ``0`` ignored."""
     p = as_label_vector(pred, name="predictions")
     g = as_label_vector(gold)
     _check_same_length(p, g)
@@ -146,7 +146,9 @@ def categorical_prf(pred: Any, gold: Any, *, average: str = "macro") -> tuple[fl
         return 0.0, 0.0, 0.0
     from sklearn.metrics import precision_recall_fscore_support
 
-    precision, recall, f1, _ = precision_recall_fscore_support(g, p, labels=classes, average=average, zero_division=0)
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        g, p, beta=beta, labels=classes, average=average, zero_division=0
+    )
     return float(precision), float(recall), float(f1)
 
 

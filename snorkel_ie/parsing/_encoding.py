@@ -115,13 +115,13 @@ def _encode_doc(record: DocRecord, parsed: Any, fn: Any) -> _EncodedDoc:
         raise parsed
     sentences, tokens = [], 0
     for s, abs_start in zip(parsed.sentences, parsed.abs_starts, strict=True):
+        sid = sentence_stable_id(record.name, abs_start, abs_start + len(s["text"]))
         if fn is not None:
-            s = fn(s)
+            s = fn({**s, "stable_id": sid})  # 0.7's hook sees the sentence's stable id (its document name)
         problem = _unstorable(s["text"])
         if problem is not None:
             raise ValueError(f"the text of sentence {s['position']} contains {problem}")
         tokens += len(s["words"])
-        sid = sentence_stable_id(record.name, abs_start, abs_start + len(s["text"]))
         sentences.append([sid, s["position"], s["text"], *(_encode_array(s[a]) for a in TOKEN_ATTRIBUTES)])
     spans = [
         (p, span_stable_id(record.name, parsed.abs_starts[p] + a, parsed.abs_starts[p] + b), a, b)

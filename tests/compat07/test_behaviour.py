@@ -11,7 +11,7 @@ from snorkel_ie.contrib.models.text import RawText
 from snorkel_ie.db.engine import resolve_url
 from snorkel_ie.errors import ConfigurationError
 from snorkel_ie.matchers import PersonMatcher
-from snorkel_ie.models import Sentence, candidate_subclass
+from snorkel_ie.models import LabelKey, Sentence, candidate_subclass
 
 Tweet = candidate_subclass("BehaviourTweet", ["tweet"], cardinality=3)
 Pair = candidate_subclass("BehaviourPair", ["a", "b"])
@@ -68,3 +68,20 @@ def test_extracting_from_an_empty_set_gives_no_candidates(session) -> None:
     for sentences in ([], set(), session.query(Sentence)):
         extractor.apply(sentences, split=0, session=session)
     assert session.query(Pair).count() == 0
+
+
+def _one_vote(c):
+    return 1
+
+
+def test_apply_without_a_session_works_in_the_notebooks_session(db_url: str, monkeypatch) -> None:
+    """0.7 notebooks call ``labeler.apply(split=0)`` with no session and then read through their own
+    ``session``: it must see the new keys at once (a second session left SQLite's reader on an old snapshot)."""
+    monkeypatch.setenv("SNORKELDB", db_url)
+    session = SnorkelSession()
+    _tweets(session)
+    assert session.query(Tweet).count() == 3  # the notebook's session is reading
+    L = LabelAnnotator(lfs=[_one_vote]).apply(split=0)
+    assert L.get_key(session, 0).name == "_one_vote"
+    assert session.query(LabelKey).count() == 1
+    session.close()

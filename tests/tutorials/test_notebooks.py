@@ -168,7 +168,9 @@ def test_runner_runs_a_later_step_alone_after_its_earlier_steps(kernel_manager_f
     folder.mkdir()
     steps = [
         _write_notebook(folder / "1_first.ipynb", "open('log.txt', 'a').write('1')"),
-        _write_notebook(folder / "2_second.ipynb", "assert open('log.txt').read() == '1'", "open('log.txt', 'a').write('2')"),
+        _write_notebook(
+            folder / "2_second.ipynb", "assert open('log.txt').read() == '1'", "open('log.txt', 'a').write('2')"
+        ),
         _write_notebook(folder / "3_third.ipynb", "assert open('log.txt').read() == '12', open('log.txt').read()"),
     ]
     runner = _Runner(kernel_manager_factory, tmp_path_factory, notebooks=steps)
@@ -187,7 +189,7 @@ def test_runner_reports_a_failed_earlier_step(kernel_manager_factory, tmp_path_f
         _write_notebook(folder / "2_after.ipynb", "pass"),
     ]
     runner = _Runner(kernel_manager_factory, tmp_path_factory, notebooks=steps)
-    with pytest.raises(pytest.fail.Exception, match="1_fails.ipynb, an earlier step of .*2_after.ipynb, failed"):
+    with pytest.raises(pytest.fail.Exception, match=r"1_fails\.ipynb, an earlier step of .*2_after\.ipynb, failed"):
         runner.run(steps[1])
     assert isinstance(runner.done[steps[0]], nbclient.exceptions.CellExecutionError)
     assert steps[1] not in runner.done

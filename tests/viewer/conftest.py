@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from snorkel_ie.db.models import Sentence, Span, sentence_stable_id, span_stable_id
 from snorkel_ie.db.models.candidate import save_candidate_class
 from snorkel_ie.labeling import LabelAnnotator
 from tests.labeling.conftest import Spouse, build_spouse_candidates
@@ -50,9 +51,45 @@ def build_viewer_data(session) -> list:
     return cands
 
 
+def add_document_scope_candidate(session, cand, *, split: int):
+    """A Spouse whose person2 ("him") lies in a new sentence of ``cand``'s document, person1 being cand's."""
+    doc = cand.sentence.document
+    text = "Later that year she married him."
+    n = 6
+    other = Sentence(
+        document=doc,
+        position=99,
+        stable_id=sentence_stable_id(doc.name, 9000, 9032),
+        text=text,
+        words=text.split(),
+        char_offsets=[0, 6, 11, 16, 20, 28],
+        abs_char_offsets=[9000, 9006, 9011, 9016, 9020, 9028],
+        lemmas=text.lower().split(),
+        pos_tags=["X"] * n,
+        ner_tags=["O"] * n,
+        dep_parents=[0] * n,
+        dep_labels=[""] * n,
+        entity_cids=[None] * n,
+        entity_types=[None] * n,
+    )
+    span = Span(sentence=other, char_start=28, char_end=31, stable_id=span_stable_id(doc.name, 9028, 9031))
+    new = Spouse(person1=cand.person1, person2=span, split=split)
+    session.add_all([other, span, new])
+    session.commit()
+    return new
+
+
 @pytest.fixture
 def viewer_candidates(session) -> list:
     return build_viewer_data(session)
+
+
+def save_screenshot(page, name: str) -> None:
+    """With ``$SNORKELIE_VIEWER_SCREENSHOTS=DIR``, keep a screenshot of a passing browser test (docs/images/)."""
+    target = os.environ.get("SNORKELIE_VIEWER_SCREENSHOTS")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(target) / name))
 
 
 def free_port() -> int:
@@ -69,9 +106,11 @@ def _chromium() -> str | None:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """Headless Debian chromium driven by Playwright (never a downloaded browser)."""
+    """Headless Debian chromium driven by Playwright (never a downloaded browser).
+
+    One per test module, so Playwright's event loop lives only while its module runs."""
     path = _chromium()
     if path is None:
         message = "chromium is not installed (apt-get install -y chromium); the browser tests need it"

@@ -7,6 +7,8 @@ import pytest
 
 from snorkel_ie.db.session import SnorkelSession
 from snorkel_ie.labeling import load_gold_labels
+from snorkel_ie.viewer.server import create_app
+from tests.viewer.conftest import ServedApp, add_document_scope_candidate, save_screenshot
 
 pytestmark = pytest.mark.slow
 
@@ -35,8 +37,7 @@ def test_web_page_click_and_keys_store_labels(page, served, db_url, viewer_candi
     assert first.locator(".sv-arg-1").first.inner_text() == viewer_candidates[0].person2.get_span()
     first.locator('button[data-value="1"]').click()
     saved(page, ids[0], 1)
-    # keyboard: down to the 2nd, f; down twice (onto page 2), t; then t again -> f on the same one keeps the last
-    page.locator("#viewer").focus()
+    # keyboard (the click left the focus in the viewer): down to the 2nd, f; down twice (onto page 2), t, then f
     page.keyboard.press("ArrowDown")
     page.keyboard.press("f")
     saved(page, ids[1], -1)
@@ -59,6 +60,8 @@ def test_web_page_click_and_keys_store_labels(page, served, db_url, viewer_candi
     page.locator(".sv-card").first.wait_for()
     assert page.locator(".sv-card").nth(0).get_attribute("data-label") == "1"
     assert page.locator(".sv-card").nth(1).get_attribute("data-label") == "-1"
+    page.locator(".sv-card").nth(1).locator(".sv-meta").click()
+    save_screenshot(page, "viewer-web-page.png")
     page.locator(".sv-filter-label").select_option("labeled")
     page.wait_for_function("() => document.querySelector('.sv-page-info').textContent.includes('3 shown')")
 
@@ -97,3 +100,21 @@ def test_web_page_two_browsers_label_at_once(browser, page, served, db_url, view
         assert stored(db_url, "bob") == dict.fromkeys(ids, -1)
     finally:
         other_context.close()
+
+
+def test_web_page_shows_both_sentences_of_a_document_scope_candidate(page, session, db_url, viewer_candidates):
+    cand = add_document_scope_candidate(session, viewer_candidates[0], split=2)
+    served = ServedApp(create_app("Spouse", 2, db_url=db_url))
+    try:
+        page.goto(served.url)
+        card = page.locator(".sv-card")
+        card.first.wait_for()
+        assert card.count() == 1
+        sentences = card.locator(".sv-sentence")
+        assert sentences.count() == 2
+        assert sentences.nth(0).locator(".sv-arg-0").inner_text() == cand.person1.get_span()
+        assert sentences.nth(1).locator(".sv-arg-1").inner_text() == "him"
+        card.locator('button[data-value="-1"]').click()
+        saved(page, cand.id, -1)
+    finally:
+        served.stop()

@@ -7,13 +7,12 @@ import warnings
 import numpy as np
 import pytest
 
-from snorkel_ie.db.models import CandidateSpan, Sentence, Span, span_stable_id
 from snorkel_ie.db.session import SnorkelSession
 from snorkel_ie.errors import CandidateError, ConfigurationError
 from snorkel_ie.labeling import load_gold_labels, load_matrix
 from snorkel_ie.viewer import SentenceNgramViewer
 from snorkel_ie.viewer.records import candidate_record
-from tests.viewer.conftest import LFS
+from tests.viewer.conftest import LFS, add_document_scope_candidate
 
 
 def _reader(session) -> SnorkelSession:
@@ -34,37 +33,15 @@ def test_viewer_records_mark_each_argument_in_its_sentence(session, viewer_candi
 
 
 def test_viewer_record_of_arguments_in_two_sentences_shows_both(session, viewer_candidates):
-    cand = viewer_candidates[0]
-    doc = cand.sentence.document
-    text = "Later that year she married him."
-    other = Sentence(
-        document=doc,
-        position=99,
-        stable_id=f"{doc.name}::sentence:9000:9032",
-        text=text,
-        words=text.split(),
-        char_offsets=[0, 6, 11, 16, 20, 28],
-        abs_char_offsets=[9000, 9006, 9011, 9016, 9020, 9028],
-        lemmas=text.lower().split(),
-        pos_tags=["X"] * 6,
-        ner_tags=["O"] * 6,
-        dep_parents=[0] * 6,
-        dep_labels=[""] * 6,
-        entity_cids=[None] * 6,
-        entity_types=[None] * 6,
-    )
-    span = Span(sentence=other, char_start=28, char_end=31, stable_id=span_stable_id(doc.name, 9028, 9031))
-    session.add_all([other, span])
-    session.flush()
-    row = session.get(CandidateSpan, (cand.id, 1))
-    row.span = span
-    session.commit()
-    session.expire(cand)
+    cand = add_document_scope_candidate(session, viewer_candidates[0], split=0)
+    other = cand.person2.sentence
     rec = candidate_record(cand, ("person1", "person2"))
     assert [s["id"] for s in rec["sentences"]] == [cand.sentence.id, other.id]
     first, second = rec["sentences"]
     assert [m["arg"] for m in first["marks"]] == [0] and [m["arg"] for m in second["marks"]] == [1]
     assert second["text"][28:31] == "him" and rec["args"][1]["text"] == "him"
+    sv = SentenceNgramViewer([cand], session)
+    assert "[[1:him]]" in sv.text() and f"[[0:{cand.person1.get_span()}]]" in sv.text()
 
 
 def test_viewer_filters_match_the_label_matrix(session, viewer_candidates):
@@ -166,3 +143,11 @@ def test_viewer_tqdm_notebook_bars_without_warning():
         bar = tqdm(range(3), disable=False)
         list(bar)
         bar.close()
+
+
+def test_viewer_of_no_candidates_shows_an_empty_page(session):
+    sv = SentenceNgramViewer([], session)
+    assert sv.get_selected() is None
+    page = sv.page(0, conflict=True)
+    assert (page["total"], page["pages"], page["records"]) == (0, 1, [])
+    assert repr(sv).startswith("SentenceNgramViewer: 0 candidates")

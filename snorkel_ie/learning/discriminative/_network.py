@@ -46,6 +46,7 @@ _SETTINGS = (
     "cell_type",
     "marker_ids",
     "fused",
+    "train_embeddings",
     "max_sentence_length",
     "seed",
     "name",
@@ -111,7 +112,7 @@ def configure_tf(n_threads: int | None) -> None:
             pass  # TensorFlow already started: its thread pools are fixed for this process.
 
 
-def noise_aware_loss(logits: Any, soft: Any, weights: Any | None = None) -> Any:
+def noise_aware_loss(logits: Any, soft: Any, weights: Any | None = None, class_weights: Any | None = None) -> Any:
     """Weighted mean cross-entropy of ``logits`` against soft labels (a TF scalar).
 
     Parameters
@@ -122,6 +123,9 @@ def noise_aware_loss(logits: Any, soft: Any, weights: Any | None = None) -> Any:
         ``(n, k)`` class probabilities (``k = 2`` for binary models).
     weights
         ``(n,)`` example weights; the loss is ``sum(w * ce) / sum(w)``.
+    class_weights
+        ``(k,)`` weights of the classes' terms: ``ce = -sum_c class_weights[c] soft[c] log p_c``
+        (see :func:`.training.class_balance_weights`).
     """
     if "tensorflow" not in sys.modules:  # (also traced by AutoGraph inside the train step)
         _quiet_tensorflow()
@@ -129,7 +133,14 @@ def noise_aware_loss(logits: Any, soft: Any, weights: Any | None = None) -> Any:
 
     logits = tf.convert_to_tensor(logits, tf.float32)
     soft = tf.convert_to_tensor(soft, tf.float32)
-    if logits.shape[-1] == 1:
+    if class_weights is not None:
+        cw = tf.convert_to_tensor(class_weights, tf.float32)
+        if logits.shape[-1] == 1:
+            logp = tf.stack([tf.math.log_sigmoid(-logits[:, 0]), tf.math.log_sigmoid(logits[:, 0])], axis=1)
+        else:
+            logp = tf.nn.log_softmax(logits, axis=-1)
+        ce = -tf.reduce_sum(cw * soft * logp, axis=-1)
+    elif logits.shape[-1] == 1:
         ce = tf.nn.sigmoid_cross_entropy_with_logits(labels=soft[:, 1], logits=logits[:, 0])
     else:
         ce = tf.nn.softmax_cross_entropy_with_logits(labels=soft, logits=logits)
@@ -183,6 +194,20 @@ def initial_embeddings(path: str | Path, vocab: Vocabulary, seed: int) -> np.nda
     return vectors
 
 
+def vectors_for(pretrained: Any, vocab: Vocabulary, seed: int) -> np.ndarray:
+    """``vocab``'s rows of the :class:`~.embeddings.WordVectors` ``pretrained``; other words
+    get uniform(-0.1, 0.1) vectors drawn with ``seed``, the padding id zeros."""
+    rows = pretrained.lookup()
+    rng = np.random.default_rng(seed)
+    vectors = rng.uniform(-0.1, 0.1, size=(len(vocab), pretrained.dim)).astype(np.float32)
+    for word, i in vocab.index.items():
+        j = rows.get(word)
+        if j is not None:
+            vectors[i] = pretrained.vectors[j]
+    vectors[0] = 0.0
+    return vectors
+
+
 def _build_network(vocab_size: int, s: dict[str, Any], init_embeddings: np.ndarray | None) -> Any:
     """Keras model: ids (batch, T) -> logits (batch, 1 or k)."""
     _quiet_tensorflow()
@@ -193,7 +218,13 @@ def _build_network(vocab_size: int, s: dict[str, Any], init_embeddings: np.ndarr
         emb_init = keras.initializers.Constant(init_embeddings)
     else:
         emb_init = keras.initializers.RandomUniform(-0.1, 0.1)
-    emb = keras.layers.Embedding(vocab_size, s["embedding_dim"], embeddings_initializer=emb_init, mask_zero=True)(ids)
+    emb = keras.layers.Embedding(
+        vocab_size,
+        s["embedding_dim"],
+        embeddings_initializer=emb_init,
+        mask_zero=True,
+        trainable=s.get("train_embeddings", True),
+    )(ids)
     emb = keras.layers.Dropout(s["dropout"])(emb)
     pooling = s.get("pooling") or ("attention" if s["attention"] else "final")
     sequences = pooling != "final"
@@ -253,10 +284,14 @@ def restore_network(vocab_size: int, s: dict[str, Any], weights: list[np.ndarray
     return net
 
 
-def make_train_step(net: Any, k: int, optimizer: Any) -> Any:
-    """A compiled step that updates ``net`` (``k`` classes) by ``optimizer`` on one batch; returns the loss."""
+def make_train_step(net: Any, k: int, optimizer: Any, class_weights: np.ndarray | None = None) -> Any:
+    """A compiled step that updates ``net`` (``k`` classes) by ``optimizer`` on one batch; returns the loss.
+
+    ``class_weights`` (``(k,)``) weighs the classes' terms of the loss (:func:`noise_aware_loss`).
+    """
     import tensorflow as tf
 
+    cw = None if class_weights is None else tf.constant(np.asarray(class_weights, dtype=np.float32))
     spec = [
         tf.TensorSpec([None, None], tf.int32),
         tf.TensorSpec([None, k], tf.float32),
@@ -266,7 +301,7 @@ def make_train_step(net: Any, k: int, optimizer: Any) -> Any:
     @tf.function(input_signature=spec)
     def step(x: Any, y: Any, w: Any) -> Any:
         with tf.GradientTape() as tape:
-            loss = noise_aware_loss(net(x, training=True), y, w)
+            loss = noise_aware_loss(net(x, training=True), y, w, cw)
         grads = tape.gradient(loss, net.trainable_variables)
         optimizer.apply_gradients(zip(grads, net.trainable_variables, strict=True))
         return loss

@@ -1,6 +1,6 @@
 """What the discriminative models share: scoring, error analysis, save and load.
 
-Scoring uses :mod:`snorkel_ie.learning.utils`. The label checks and the label balancer are in
+Scoring uses :mod:`snorkel_ie.scoring` (``sklearn.metrics``). The label checks and the label balancer are in
 :mod:`.training` and re-exported here. Training labels are marginals: a ``(n,)`` array of P(y=1) for binary tasks or an
 ``(n, k)`` array of class probabilities. Gold labels are +1/-1 (binary) or 1..k
 (categorical), 0 meaning unknown; they may come as a numpy array or a scipy sparse
@@ -34,7 +34,8 @@ from snorkel_ie.learning.discriminative.training import (
     soft_labels,
 )
 from snorkel_ie.learning.discriminative.training import check_dev_ckpt_delay as check_dev_ckpt_delay
-from snorkel_ie.learning.utils import (
+from snorkel_ie.log import report
+from snorkel_ie.scoring import (
     BinaryScores,
     binary_prf,
     binary_scores,
@@ -42,7 +43,6 @@ from snorkel_ie.learning.utils import (
     predictions_from_marginals,
     print_binary_report,
 )
-from snorkel_ie.log import report
 
 __all__ = [
     "NoiseAwareClassifier",
@@ -62,9 +62,11 @@ DEFAULT_SAVE_DIR = "checkpoints"
 
 
 def fbeta(precision: float, recall: float, beta: float = 1.0) -> float:
-    """The F-beta score ``(1 + beta^2) P R / (beta^2 P + R)``; 0 when that is 0/0.
+    """The F-beta score ``(1 + beta^2) P R / (beta^2 P + R)`` of given P and R; 0 when that is 0/0.
 
-    ``beta = 1`` is F1; ``beta < 1`` weighs precision more, ``beta > 1`` recall.
+    ``beta = 1`` is F1; ``beta < 1`` weighs precision more, ``beta > 1`` recall. Scores of
+    predictions against gold go through :mod:`snorkel_ie.scoring` (``sklearn.metrics``,
+    whose ``beta`` is this one); this is the closed form for a (P, R) pair already computed.
 
     Examples
     --------
@@ -249,17 +251,16 @@ class NoiseAwareClassifier:
         pred = self.predictions(X_test, b=b, batch_size=batch_size, groups=groups)
         gold = self._gold(Y_test, len(pred), set_unlabeled_as_neg)
         if self.cardinality == 2:
-            p, r, _ = binary_prf(pred, gold)
+            p, r, f = binary_prf(pred, gold, beta=beta)
             if display:
                 print_binary_report(binary_scores(pred, gold), title=self.name, b=b)
         else:
-            p, r, _ = categorical_prf(pred, gold, average="micro")
+            p, r, f = categorical_prf(pred, gold, average="micro", beta=beta)
             if display:
                 report(_log, f"{self.name}: micro precision={p:.4f} recall={r:.4f}")
-        f = fbeta(p, r, beta)
         if display and (beta != 1 or self.cardinality != 2):
             report(_log, f"F-{beta}: {f:.4f}")
-        return float(p), float(r), f
+        return float(p), float(r), float(f)
 
     def error_analysis(
         self,
@@ -345,13 +346,15 @@ class NoiseAwareClassifier:
     def save_marginals(self, session: Any, X: Sequence[Any], *, training: bool = False) -> int:
         """Write this model's marginals on candidates ``X`` to the database; returns the row count.
 
-        Stored as predictions (``training=False``) unless asked otherwise, so they never
-        overwrite the generative model's training marginals.
+        Snorkel 0.7's method, kept for its callers. The model only computes the marginals;
+        the session and the rows go to ``snorkel_ie.save_marginals``, the package's 0.7
+        layer above both the learning floor and the storage package (this module imports
+        neither storage nor labeling). Stored as predictions (``training=False``) unless
+        asked otherwise, so they never overwrite the generative model's training marginals.
         """
-        from snorkel_ie.labeling.marginals import save_marginals
+        import snorkel_ie
 
-        m = self.marginals(X)
-        return save_marginals(session, [c.id for c in X], m, training=training)
+        return snorkel_ie.save_marginals(session, [c.id for c in X], self.marginals(X), training=training)
 
 
 def _missing(gold_candidate_set: Any, X: Sequence[Any]) -> int:

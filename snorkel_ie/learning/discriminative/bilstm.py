@@ -36,6 +36,7 @@ from snorkel_ie.learning.discriminative._network import (
     configure_tf,
     forward_function,
     initial_embeddings,
+    vectors_for,
     load_word_vectors,
     make_train_step,
     network_marginals,
@@ -51,18 +52,15 @@ from snorkel_ie.learning.discriminative.inputs import (
     candidates_to_sequences,
     truncate_around_markers,
 )
+from snorkel_ie.learning.discriminative.config import TrainConfig, merge_config
 from snorkel_ie.learning.discriminative.training import (
-    _format_row,
     as_gold,
     balance_training_set,
-    check_dev_ckpt_delay,
-    dev_checkpoint_allowed,
-    dev_scores,
+    class_balance_weights,
     soft_labels,
 )
-from snorkel_ie.log import report
 
-__all__ = ["BiLSTM", "load_word_vectors", "noise_aware_loss", "reRNN"]
+__all__ = ["BiLSTM", "TrainConfig", "load_word_vectors", "noise_aware_loss", "reRNN"]
 
 _log = logging.getLogger(__name__)
 
@@ -111,6 +109,7 @@ class BiLSTM(NoiseAwareClassifier):
         self.vocab: Vocabulary | None = None
         self._net: Any = None
         self._forward: tuple[Any, Any] | None = None
+        self.config: TrainConfig | None = None
         self._fitted = False
 
     # ------------------------------------------------------------------ input
@@ -131,33 +130,9 @@ class BiLSTM(NoiseAwareClassifier):
         X_dev: Sequence[Any] | None = None,
         Y_dev: Any = None,
         *,
+        config: TrainConfig | None = None,
         dev_groups: Sequence[Any] | None = None,
-        n_epochs: int = 10,
-        lr: float = 0.01,
-        batch_size: int = 64,
-        dim: int = 50,
-        embedding_dim: int | None = None,
-        dropout: float = 0.25,
-        attention: bool = False,
-        pooling: str | None = None,
-        fused: bool = True,
-        max_sentence_length: int | None = 100,
-        word_dict: Vocabulary | Sequence[str] | None = None,
-        max_vocab: int | None = None,
-        embeddings_path: str | Path | None = None,
-        rebalance: bool | float = False,
-        uninformative_weight: float = 0.0,
-        bucket: bool = True,
-        dev_ckpt: bool = True,
-        dev_ckpt_delay: float | None = None,
-        save_dir: str | Path | None = None,
-        patience: int | None = None,
-        b: float = 0.5,
-        seed: int | None = None,
-        print_freq: int = 1,
-        verbose: bool = True,
-        cell_type: Any = "lstm",
-        attn_window: int | None = None,
+        **settings: Any,
     ) -> BiLSTM:
         """Train on candidates (or marked token sequences) ``X_train`` and marginals ``Y_train``.
 
@@ -167,156 +142,102 @@ class BiLSTM(NoiseAwareClassifier):
             Training candidates and their marginals, ``(n,)`` P(y=1) or ``(n, k)``.
         X_dev, Y_dev
             Development candidates and gold labels, scored after every epoch.
+        config
+            The training settings (:class:`~.config.TrainConfig`; its defaults when ``None``).
         dev_groups
             One key per dev candidate: score the dev marginals pooled over candidates
             with equal keys (see :meth:`predictions`).
-        n_epochs, lr, batch_size
-            Adam optimisation settings.
-        dim, embedding_dim, dropout
-            Hidden size per direction, word-vector size (default ``dim``, or the file's
-            size with ``embeddings_path``), dropout rate.
-        attention, pooling
-            What the classifier reads: ``"arguments"`` (default), the hidden states at
-            the four argument markers; ``"final"``, the final states of both
-            directions; ``"attention"``, an attention-weighted sum of the hidden states
-            (``attention=True`` is the original's switch for it).
-        fused
-            Run both LSTM directions in one scan with the input projection hoisted out
-            of the loop (:class:`._rnn.FusedBiLSTM`); ``False`` uses Keras's
-            ``Bidirectional(LSTM)`` (several times slower on CPU). LSTM cells only.
-        cell_type
-            The recurrent cell, as Snorkel 0.7's ``cell_type``: an LSTM (default; 0.7's
-            ``BasicLSTMCell`` or ``LSTMCell``), a GRU (``GRUCell``) or a plain tanh RNN
-            (``BasicRNNCell``), given as a cell class or as ``"lstm"``, ``"gru"``,
-            ``"rnn"`` (see :func:`resolve_cell_type`). Other cells raise
-            :class:`~snorkel_ie.errors.ConfigurationError`.
-        attn_window
-            Snorkel 0.7's attention inside the recurrent cell over a window of its last
-            outputs. Only its default (``None`` or 0: no such attention) is supported;
-            ``attention=True`` attends over all hidden states instead.
-        max_sentence_length
-            Longer sequences are cut to a window around the arguments.
-        word_dict, max_vocab
-            A fixed vocabulary, or the cap on the one built from ``X_train``.
-        embeddings_path
-            A word2vec/GloVe text file to initialise the word vectors.
-        rebalance, uninformative_weight
-            See :func:`.base.balance_training_set`.
-        bucket
-            Batch sequences of similar length together (less padding); ``False`` gives
-            randomly ordered batches padded to the longest sequence of the training set.
-        dev_ckpt, patience
-            Keep the weights of the epoch with the best dev F1; stop after ``patience``
-            epochs without improvement.
-        dev_ckpt_delay
-            Consider only epochs after this fraction of ``n_epochs`` for the best dev
-            F1, by Snorkel 0.7's rule (0-based epoch ``t > dev_ckpt_delay * n_epochs``);
-            ``None`` (the default; 0.7's was 0.75) considers every epoch.
-        save_dir
-            Also write each new best checkpoint to ``save_dir/<name>`` (see
-            :meth:`save`), as 0.7 did; ``None`` (0.7's default was ``"checkpoints"``)
-            keeps the best weights in memory only.
-        b
-            Decision threshold for dev scoring.
-        seed
-            Overrides the constructor's seed.
-        print_freq, verbose
-            Print every ``print_freq`` epochs; ``print_freq <= 0`` prints nothing (as in
-            0.7), nor does ``verbose=False``.
+        **settings
+            Fields of :class:`~.config.TrainConfig` overriding ``config``'s, with Snorkel
+            0.7's names (``n_epochs``, ``lr``, ``dim``, ``dropout``, ``rebalance``,
+            ``dev_ckpt``, ``dev_ckpt_delay``, ``save_dir``, ``print_freq``, ...); an
+            unknown name raises :class:`~snorkel_ie.errors.ConfigurationError`.
+
+        Returns
+        -------
+        BiLSTM
+            ``self``, trained; ``history`` holds one row per epoch and ``config`` the settings.
+
+        Notes
+        -----
+        With a dev split, Keras's ``EarlyStopping(restore_best_weights=True)`` keeps the
+        epoch with the best dev F1 (``dev_ckpt``), stops after ``patience`` epochs without
+        improvement and only considers epochs after ``dev_ckpt_delay``; with ``save_dir``
+        each new best is also written to ``save_dir/<name>`` (``ModelCheckpoint``). See
+        :mod:`.callbacks`.
         """
+        cfg = merge_config(TrainConfig, config, settings)
         _quiet_tensorflow()
         import keras
 
-        if n_epochs < 1 or batch_size < 1 or dim < 1 or not 0 <= dropout < 1 or lr <= 0:
-            raise ConfigurationError(
-                f"invalid training settings: n_epochs={n_epochs}, batch_size={batch_size}, dim={dim}, dropout={dropout}, lr={lr}"
-            )
-        if pooling not in (None, "final", "attention", "arguments"):
-            raise ConfigurationError(f"pooling={pooling!r}; expected 'final', 'attention' or 'arguments'")
-        if attn_window:
-            raise ConfigurationError(
-                f"attn_window={attn_window!r}: Snorkel 0.7's attention inside the cell is not implemented; "
-                "leave attn_window=None and pass attention=True to attend over all hidden states"
-            )
-        cell = resolve_cell_type(cell_type)
-        check_dev_ckpt_delay(dev_ckpt_delay)
-        verbose = verbose and print_freq > 0
-        if seed is not None:
-            self.seed = seed
+        from snorkel_ie.learning.discriminative.callbacks import CallbackModel, DevScores, EpochLoop
+
+        cell = resolve_cell_type(cfg.cell_type)
+        if cfg.seed is not None:
+            self.seed = cfg.seed
         configure_tf(self.n_threads)
         keras.utils.set_random_seed(self.seed)
         rng = np.random.default_rng(self.seed)
         soft = soft_labels(Y_train, self.cardinality)
         if len(X_train) != len(soft):
             raise ModelError(f"{len(X_train)} training candidates but {len(soft)} marginals")
+        self.config = cfg
         self.settings = {
             "cardinality": self.cardinality,
-            "dim": dim,
-            "embedding_dim": embedding_dim or dim,
-            "dropout": dropout,
-            "attention": attention,
-            "pooling": pooling or ("attention" if attention else self.default_pooling),
+            "dim": cfg.dim,
+            "embedding_dim": cfg.embedding_dim or cfg.dim,
+            "dropout": cfg.dropout,
+            "attention": cfg.attention,
+            "pooling": cfg.pooling or ("attention" if cfg.attention else self.default_pooling),
             "cell_type": cell,
-            "fused": fused,
-            "max_sentence_length": max_sentence_length,
+            "fused": cfg.fused,
+            "train_embeddings": cfg.train_embeddings,
+            "max_sentence_length": cfg.max_sentence_length,
             "seed": self.seed,
             "name": self.name,
         }
         seqs = self._sequences(X_train)
-        init = self._init_vocab(seqs, word_dict, max_vocab, embeddings_path)
+        init = self._init_vocab(seqs, cfg)
         self.settings["marker_ids"] = [self.vocab.lookup(m) for m in MARKERS]  # type: ignore[union-attr]
-        enc = self.vocab.encode(seqs)  # type: ignore[union-attr]
+        encoded = self.vocab.encode(seqs)  # type: ignore[union-attr]
         idx, weights = balance_training_set(
-            soft, rebalance=rebalance, uninformative_weight=uninformative_weight, rng=rng
+            soft, rebalance=cfg.rebalance, uninformative_weight=cfg.uninformative_weight, rng=rng
         )
+        cw = class_balance_weights(soft[idx]) if cfg.class_balance else None
         self._net = _build_network(len(self.vocab), self.settings, init)  # type: ignore[arg-type]
-        optimizer = keras.optimizers.Adam(learning_rate=lr)
-        step = make_train_step(self._net, self.cardinality, optimizer)
-        gold_dev = as_gold(Y_dev) if X_dev is not None and Y_dev is not None else None
-        dev_enc = self._encode(X_dev) if gold_dev is not None else []  # converted once, scored every epoch
+        step = make_train_step(self._net, self.cardinality, keras.optimizers.Adam(learning_rate=cfg.lr), cw)
         self._fitted = True
-        self.history = []
-        best_f1, best_weights, stale = -1.0, None, 0
-        full_len = max(len(e) for e in enc)
-        for epoch in range(1, n_epochs + 1):
-            row = {"epoch": epoch, **run_epoch(step, enc, soft, idx, weights, batch_size, bucket, rng, full_len)}
-            if gold_dev is not None:
-                scores = dev_scores(self._marginals_of(dev_enc), gold_dev, b, dev_groups, self.cardinality)
-                row.update(zip(("dev_p", "dev_r", "dev_f1"), scores, strict=True))
-                if not dev_checkpoint_allowed(epoch, n_epochs, dev_ckpt_delay):
-                    pass
-                elif row["dev_f1"] > best_f1:
-                    best_f1, stale = row["dev_f1"], 0
-                    best_weights = [w.copy() for w in self._net.get_weights()] if dev_ckpt else None
-                    if dev_ckpt and save_dir is not None:
-                        self.save(save_dir=save_dir, verbose=verbose, global_step=epoch)
-                else:
-                    stale += 1
-            self.history.append(row)
-            if verbose and (epoch % print_freq == 0 or epoch == n_epochs):
-                report(_log, _format_row(self.name, n_epochs, row))
-            if patience is not None and stale >= patience:
-                if verbose:
-                    report(_log, f"[{self.name}] no dev F1 improvement in {patience} epochs; stopping")
-                break
-        if best_weights is not None:
-            self._net.set_weights(best_weights)
-            if verbose:
-                report(_log, f"[{self.name}] restored the weights with the best dev F1={best_f1:.4f}")
+        dev = None
+        if X_dev is not None and Y_dev is not None:
+            dev_encoded = self._encode(X_dev)  # converted once, scored every epoch
+            dev = DevScores(lambda: self._marginals_of(dev_encoded), as_gold(Y_dev), cfg.b, dev_groups, self.cardinality)
+        full_len = max(len(e) for e in encoded)
+        view = CallbackModel(self._net.get_weights, self._net.set_weights, self._save_checkpoint)
+        self.history = EpochLoop(view, cfg, dev, self.name).run(
+            lambda _epoch: run_epoch(step, encoded, soft, idx, weights, cfg.batch_size, cfg.bucket, rng, full_len)
+        )
         return self
 
-    def _init_vocab(
-        self, seqs: list[list[str]], word_dict: Any, max_vocab: int | None, embeddings_path: str | Path | None
-    ) -> np.ndarray | None:
+    def _save_checkpoint(self, folder: Path, global_step: int) -> None:
+        self.save(folder, verbose=self.config.reports, global_step=global_step)
+
+    def _init_vocab(self, seqs: list[list[str]], cfg: TrainConfig) -> np.ndarray | None:
+        word_dict, pretrained = cfg.word_dict, cfg.embeddings
         if isinstance(word_dict, Vocabulary):
             self.vocab = word_dict
         elif word_dict is not None:
             self.vocab = Vocabulary.build([list(word_dict)])
         else:
-            self.vocab = Vocabulary.build(seqs, max_vocab=max_vocab)
-        if embeddings_path is None:
+            self.vocab = Vocabulary.build(seqs, max_vocab=cfg.max_vocab)
+            if pretrained is not None:
+                for w in pretrained.words:
+                    self.vocab.add(w)
+        if cfg.embeddings_path is not None:
+            vectors = initial_embeddings(cfg.embeddings_path, self.vocab, self.seed)
+        elif pretrained is not None:
+            vectors = vectors_for(pretrained, self.vocab, self.seed)
+        else:
             return None
-        vectors = initial_embeddings(embeddings_path, self.vocab, self.seed)
         self.settings["embedding_dim"] = vectors.shape[1]
         return vectors
 

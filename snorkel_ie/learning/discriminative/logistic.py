@@ -24,12 +24,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from snorkel_ie.errors import ConfigurationError, ModelError
-from snorkel_ie.learning.discriminative.base import (
-    NoiseAwareClassifier,
+from snorkel_ie.learning.discriminative.base import NoiseAwareClassifier
+from snorkel_ie.learning.discriminative.config import LogisticConfig, merge_config
+from snorkel_ie.learning.discriminative.training import (
+    _format_row,
     as_gold,
     balance_training_set,
-    check_dev_ckpt_delay,
-    dev_checkpoint_allowed,
+    class_balance_weights,
     soft_labels,
 )
 from snorkel_ie.log import report
@@ -47,15 +48,25 @@ def _probs(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def cross_entropy(logits: np.ndarray, soft: np.ndarray, weights: np.ndarray | None = None) -> float:
+def cross_entropy(
+    logits: np.ndarray, soft: np.ndarray, weights: np.ndarray | None = None, class_weights: np.ndarray | None = None
+) -> float:
     """The noise-aware loss: weighted mean cross-entropy of ``logits`` against soft labels.
 
     ``logits`` is ``(n, 1)`` (binary, logit of P(y=1)) or ``(n, k)``; ``soft`` is ``(n, k)``
-    with ``k = 2`` for binary. Numerically stable for large logits.
+    with ``k = 2`` for binary. ``class_weights`` (``(k,)``) weighs each class's term.
+    Numerically stable for large logits.
     """
     z = np.asarray(logits, dtype=np.float64)
     soft = np.asarray(soft, dtype=np.float64)
-    if z.shape[1] == 1:
+    if class_weights is not None:
+        soft = soft * np.asarray(class_weights, dtype=np.float64)
+        if z.shape[1] == 1:  # -a log s(z) - b log(1 - s(z)) = a softplus(-z) + b softplus(z)
+            ce = soft[:, 1] * np.logaddexp(0.0, -z[:, 0]) + soft[:, 0] * np.logaddexp(0.0, z[:, 0])
+        else:
+            lse = z.max(axis=1) + np.log(np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=1))
+            ce = (soft * (lse[:, None] - z)).sum(axis=1)
+    elif z.shape[1] == 1:
         # -p log s(z) - (1-p) log(1 - s(z)) = softplus(z) - p z
         ce = np.logaddexp(0.0, z[:, 0]) - soft[:, 1] * z[:, 0]
     else:
@@ -92,6 +103,7 @@ class SparseLogisticRegression(NoiseAwareClassifier):
         self.W: np.ndarray | None = None
         self.bias: np.ndarray | None = None
         self.history: list[dict[str, float]] = []
+        self.config: LogisticConfig | None = None
         self._fitted = False
 
     @staticmethod
@@ -113,104 +125,91 @@ class SparseLogisticRegression(NoiseAwareClassifier):
         X_dev: Any = None,
         Y_dev: Any = None,
         *,
+        config: LogisticConfig | None = None,
         dev_groups: Any = None,
-        n_epochs: int = 20,
-        lr: float = 0.01,
-        l1_penalty: float = 0.0,
-        l2_penalty: float = 0.0,
-        batch_size: int = 256,
-        rebalance: bool | float = False,
-        uninformative_weight: float = 0.0,
-        dev_ckpt: bool = True,
-        dev_ckpt_delay: float | None = None,
-        save_dir: str | Path | None = None,
-        patience: int | None = None,
-        b: float = 0.5,
-        seed: int | None = None,
-        print_freq: int = 5,
-        verbose: bool = True,
+        **settings: Any,
     ) -> SparseLogisticRegression:
         """Fit on features ``X_train`` (candidates x features) and marginals ``Y_train``.
 
+        The settings are a :class:`~.config.LogisticConfig` and/or its fields as keywords
+        (Snorkel 0.7's: ``n_epochs``, ``lr``, ``l1_penalty``, ``l2_penalty``,
+        ``rebalance``, ``dev_ckpt``, ``dev_ckpt_delay``, ``save_dir``, ``print_freq``, ...).
         The loss is the weighted cross-entropy against the marginals plus
         ``l1_penalty * |W|_1 + l2_penalty * |W|_2^2 / 2``. With ``X_dev``/``Y_dev`` the
-        model is scored after every epoch and, with ``dev_ckpt``, the weights of the
-        epoch with the best dev F1 are kept; ``dev_groups`` pools the dev marginals as
-        :meth:`~.base.NoiseAwareClassifier.predictions` does. See :func:`.base.balance_training_set` for
-        ``rebalance`` and ``uninformative_weight``.
-
-        Snorkel 0.7's ``dev_ckpt_delay`` (consider only epochs after that fraction of
-        ``n_epochs`` for the best dev F1; ``None``, the default, considers every epoch)
-        and ``save_dir`` (also write each new best checkpoint to ``save_dir/<name>``;
-        ``None`` keeps it in memory only) work as for
-        :meth:`~snorkel_ie.learning.discriminative.bilstm.BiLSTM.train`.
-        ``print_freq <= 0`` prints nothing, as in 0.7.
+        model is scored after every epoch and the epochs run under the Keras callbacks of
+        :mod:`.callbacks` (best dev-F1 weights kept with ``dev_ckpt``, ``patience``,
+        ``dev_ckpt_delay``, ``save_dir``), as for
+        :meth:`~snorkel_ie.learning.discriminative.bilstm.BiLSTM.train`; ``dev_groups``
+        pools the dev marginals as :meth:`~.base.NoiseAwareClassifier.predictions` does.
         """
-        if n_epochs < 1 or batch_size < 1 or lr <= 0 or l1_penalty < 0 or l2_penalty < 0:
-            raise ConfigurationError(
-                f"invalid training settings: n_epochs={n_epochs}, batch_size={batch_size}, lr={lr}, l1_penalty={l1_penalty}, l2_penalty={l2_penalty}"
-            )
-        check_dev_ckpt_delay(dev_ckpt_delay)
-        verbose = verbose and print_freq > 0
-        if seed is not None:
-            self.seed = seed
+        cfg = merge_config(LogisticConfig, config, settings)
+        if cfg.seed is not None:
+            self.seed = cfg.seed
         rng = np.random.default_rng(self.seed)
         X = self._as_csr(X_train)
         soft = soft_labels(Y_train, self.cardinality).astype(np.float64)
         if X.shape[0] != len(soft):
             raise ModelError(f"{X.shape[0]} feature rows but {len(soft)} marginals")
         idx, weights = balance_training_set(
-            soft, rebalance=rebalance, uninformative_weight=uninformative_weight, rng=rng
+            soft, rebalance=cfg.rebalance, uninformative_weight=cfg.uninformative_weight, rng=rng
         )
+        cw = class_balance_weights(soft[idx]) if cfg.class_balance else None
         k_out = 1 if self.cardinality == 2 else self.cardinality
         self.W = rng.normal(0.0, 0.01, size=(X.shape[1], k_out))
         self.bias = np.zeros(k_out)
         self._fitted = True
-        adam = _Adam([self.W, self.bias], lr)
-        X_dev_csr = self._as_csr(X_dev) if X_dev is not None and Y_dev is not None else None
-        gold_dev = as_gold(Y_dev) if X_dev_csr is not None else None
-        self.history = []
-        best_f1, best, stale = -1.0, None, 0
-        for epoch in range(1, n_epochs + 1):
+        self.config = cfg
+        adam = _Adam([self.W, self.bias], cfg.lr)
+
+        def epoch(_epoch: int) -> dict[str, float]:
             t0 = time.perf_counter()
             perm = rng.permutation(len(idx))
             total = 0.0
-            for s in range(0, len(perm), batch_size):
-                bi = perm[s : s + batch_size]
-                total += self._step(X[idx[bi]], soft[idx[bi]], weights[bi], adam, l1_penalty, l2_penalty) * len(bi)
+            for s in range(0, len(perm), cfg.batch_size):
+                bi = perm[s : s + cfg.batch_size]
+                loss = self._step(X[idx[bi]], soft[idx[bi]], weights[bi], adam, cfg.l1_penalty, cfg.l2_penalty, cw)
+                total += loss * len(bi)
             secs = time.perf_counter() - t0
-            row = {"epoch": epoch, "loss": total / len(idx), "seconds": secs, "train_per_s": len(idx) / max(secs, 1e-9)}
-            if gold_dev is not None:
-                scores = self.score(X_dev_csr, gold_dev, b=b, groups=dev_groups, display=False)
-                row.update(zip(("dev_p", "dev_r", "dev_f1"), scores, strict=True))
-                if not dev_checkpoint_allowed(epoch, n_epochs, dev_ckpt_delay):
-                    pass
-                elif row["dev_f1"] > best_f1:
-                    best_f1, stale = row["dev_f1"], 0
-                    best = (self.W.copy(), self.bias.copy()) if dev_ckpt else None
-                    if dev_ckpt and save_dir is not None:
-                        self.save(save_dir=save_dir, verbose=verbose, global_step=epoch)
-                else:
-                    stale += 1
-            self.history.append(row)
-            if verbose and (epoch % print_freq == 0 or epoch == n_epochs):
-                dev = (
-                    f" dev P={row['dev_p']:.4f} R={row['dev_r']:.4f} F1={row['dev_f1']:.4f}" if "dev_f1" in row else ""
-                )
-                report(_log, f"[{self.name}] epoch {epoch}/{n_epochs} loss={row['loss']:.4f}{dev}")
-            if patience is not None and stale >= patience:
-                break
-        if best is not None:
-            self.W[:], self.bias[:] = best
+            return {"loss": total / len(idx), "seconds": secs, "train_per_s": len(idx) / max(secs, 1e-9)}
+
+        if X_dev is None or Y_dev is None:  # nothing to watch: plain epochs, no Keras
+            self.history = []
+            for e in range(1, cfg.n_epochs + 1):
+                self.history.append({"epoch": e, **epoch(e)})
+                if cfg.reports and (e % cfg.print_freq == 0 or e == cfg.n_epochs):
+                    report(_log, _format_row(self.name, cfg.n_epochs, self.history[-1]))
+            return self
+        from snorkel_ie.learning.discriminative.callbacks import CallbackModel, DevScores, EpochLoop
+
+        X_dev_csr = self._as_csr(X_dev)
+        dev = DevScores(lambda: self.marginals(X_dev_csr), as_gold(Y_dev), cfg.b, dev_groups, self.cardinality)
+        view = CallbackModel(lambda: [self.W, self.bias], self._set_weights, self._save_checkpoint)
+        self.history = EpochLoop(view, cfg, dev, self.name).run(epoch)
         return self
 
-    def _step(self, Xb: sp.csr_matrix, yb: np.ndarray, wb: np.ndarray, adam: _Adam, l1: float, l2: float) -> float:
+    def _set_weights(self, weights: list[np.ndarray]) -> None:
+        self.W[:], self.bias[:] = weights  # type: ignore[index]
+
+    def _save_checkpoint(self, folder: Path, global_step: int) -> None:
+        self.save(folder, verbose=self.config.reports, global_step=global_step)  # type: ignore[union-attr]
+
+    def _step(
+        self,
+        Xb: sp.csr_matrix,
+        yb: np.ndarray,
+        wb: np.ndarray,
+        adam: _Adam,
+        l1: float,
+        l2: float,
+        class_weights: np.ndarray | None = None,
+    ) -> float:
         """One Adam step on a batch; returns the batch's loss before the step."""
         z = self._logits(Xb)
         p = _probs(z)
-        target = yb[:, 1:2] if z.shape[1] == 1 else yb
+        q = yb if class_weights is None else yb * class_weights  # class-weighted soft labels
+        target = q[:, 1:2] if z.shape[1] == 1 else q
         wn = wb / max(wb.sum(), 1e-12)
-        g = (p - target) * wn[:, None]  # d loss / d logits
+        g = (p * q.sum(axis=1, keepdims=True) - target) * wn[:, None]  # d loss / d logits
         assert self.W is not None
         gW = np.asarray(Xb.T @ g)
         if l2:
@@ -219,7 +218,7 @@ class SparseLogisticRegression(NoiseAwareClassifier):
             gW += l1 * np.sign(self.W)
         penalty = l1 * np.abs(self.W).sum() + 0.5 * l2 * np.square(self.W).sum()
         adam.step([gW, g.sum(axis=0)])
-        return cross_entropy(z, yb, wb) + float(penalty)
+        return cross_entropy(z, yb, wb, class_weights) + float(penalty)
 
     def marginals(self, X: Any, batch_size: int | None = None) -> np.ndarray:
         """P(y=1) as ``(n,)`` for binary models, ``(n, k)`` class probabilities otherwise.

@@ -18,12 +18,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from snorkel_ie.errors import ConfigurationError, ModelError
-from snorkel_ie.learning.utils import as_label_vector, binary_prf, categorical_prf, predictions_from_marginals
+from snorkel_ie.scoring import as_label_vector, binary_prf, categorical_prf, predictions_from_marginals
 
 __all__ = [
     "as_gold",
     "balance_training_set",
     "check_dev_ckpt_delay",
+    "class_balance_weights",
     "dev_checkpoint_allowed",
     "dev_scores",
     "pool_marginals",
@@ -131,6 +132,24 @@ def balance_training_set(
     weights = np.where(uninformative[idx], uninformative_weight, 1.0).astype(np.float32)
     order = rng.permutation(len(idx))
     return idx[order], weights[order]
+
+
+def class_balance_weights(soft: np.ndarray) -> np.ndarray:
+    """Per-class loss weights ``(k,)`` that give each class the same total weight.
+
+    Class ``c`` weighs ``1 / (k * share_c)``, where ``share_c`` is its share of the summed
+    soft labels: in the class-weighted cross-entropy ``-sum_c w_c q_c log p_c`` every
+    class then carries ``n / k`` of the mass (1 each when the classes are balanced). A
+    class with no mass gets weight 0.
+
+    Examples
+    --------
+    >>> class_balance_weights(np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])).tolist()
+    [0.6666666666666666, 2.0]
+    """
+    k = soft.shape[1]
+    share = soft.sum(axis=0) / max(float(soft.sum()), 1e-12)
+    return np.where(share > 0, 1.0 / (k * np.maximum(share, 1e-12)), 0.0)
 
 
 def _rebalance(soft: np.ndarray, idx: np.ndarray, rebalance: bool | float, rng: np.random.Generator) -> np.ndarray:

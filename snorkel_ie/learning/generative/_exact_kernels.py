@@ -3,7 +3,6 @@
 * :func:`posterior` - exact ``P(Y | votes)`` per row (the marginals).
 * :func:`epoch_stats` - one learning epoch's clamped statistics and, when the votes are
   conditionally independent given ``Y`` and abstentions are observed, the free ones.
-* :func:`binary_clamped_stats` - the clamped statistics of the default binary model.
 * :func:`free_stats_groups` - exact free statistics when LF propensities are modelled.
 
 Rows are processed in :data:`N_CHUNKS` chunks whose partial sums are added in chunk
@@ -213,43 +212,6 @@ def epoch_stats(
                 )  # fmt: skip
         ll[c] = ll_c
     return cl.sum(axis=0), fr.sum(axis=0), fv.sum(axis=0), ll.sum()
-
-
-@njit(cache=True, parallel=True)
-def binary_clamped_stats(indptr, indices, data, theta1, acc):
-    """:func:`epoch_stats`' clamped statistics for the default binary model, in two passes per row.
-
-    No dependencies, labels, ranges or class propensities: a row's class log-odds is
-    ``2 * (theta1 + sum of its signed accuracy weights)``, and every weight's statistic
-    follows from it. About twice as fast as the general kernel on large matrices.
-
-    Returns
-    -------
-    acc_stats, class_stat, loglik
-        Per LF the sum over its votes of ``E[h_acc]``; the sum over rows of ``E[s(Y)]``;
-        the sum of the rows' clamped log-normalisers.
-    """
-    n = indptr.shape[0] - 1
-    st = np.zeros((N_CHUNKS, acc.shape[0]))
-    cls = np.zeros(N_CHUNKS)
-    ll = np.zeros(N_CHUNKS)
-    for c in prange(N_CHUNKS):
-        st_c = st[c]
-        s_sum = 0.0
-        l_sum = 0.0
-        for i in range(c * n // N_CHUNKS, (c + 1) * n // N_CHUNKS):
-            half = theta1  # s1 = -s0: the score of Y = +1
-            for p in range(indptr[i], indptr[i + 1]):
-                half += acc[indices[p]] if data[p] == 2 else -acc[indices[p]]
-            e = np.exp(-2.0 * abs(half))
-            s_mean = (1.0 - e) / (1.0 + e) if half >= 0 else (e - 1.0) / (1.0 + e)  # q1 - q0
-            for p in range(indptr[i], indptr[i + 1]):
-                st_c[indices[p]] += s_mean if data[p] == 2 else -s_mean
-            s_sum += s_mean
-            l_sum += abs(half) + np.log1p(e)
-        cls[c] = s_sum
-        ll[c] = l_sum
-    return st.sum(axis=0), cls.sum(), ll.sum()
 
 
 @njit(cache=True)

@@ -8,7 +8,12 @@ both compile in. Dependencies travel as the tuple described in :mod:`._gibbs`.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from snorkel_ie.learning.generative._numba_cache import ensure_writable_cache
+
+ensure_writable_cache()  # before the first @njit(cache=True): numba picks its cache folder there
+
+from numba import njit  # noqa: E402
 
 N_CHUNKS = 64
 

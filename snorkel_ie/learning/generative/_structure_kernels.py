@@ -32,7 +32,12 @@ on the number of threads.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+
+from snorkel_ie.learning.generative._numba_cache import ensure_writable_cache
+
+ensure_writable_cache()  # before the first @njit(cache=True): numba picks its cache folder there
+
+from numba import njit, prange  # noqa: E402
 
 ACC, SIM, COL, FOUT, FIN, REIN = 0, 1, 2, 3, 4, 5
 N_BLOCKS = 6

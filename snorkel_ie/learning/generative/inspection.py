@@ -82,7 +82,13 @@ def model_lf_stats(model: GenerativeModel) -> pd.DataFrame:
     if model.signed_ and pol is not None:
         one = pol != 0  # a one-sided LF always votes its sign
         correct[one] = (np.array([-1, 1])[None, :] == pol[one][:, None]).astype(float)
-    if model.lf_propensity or model.lf_class_propensity:
+    opts = getattr(model, "options_", None)
+    modelled = (
+        (opts.lf_propensity or opts.lf_class_propensity)
+        if opts is not None
+        else (model.lf_propensity is True or model.lf_class_propensity is True)
+    )
+    if modelled:
         sy = np.array([-1.0, 1.0]) if k == 2 else np.zeros(k)
         u = prop[:, None] + cprop[:, None] * sy[None, :] + np.logaddexp(acc, np.log(k - 1) - acc)[:, None]
         pvote = 1.0 / (1.0 + np.exp(-u))  # (m, k)

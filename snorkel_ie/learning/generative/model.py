@@ -13,6 +13,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,16 @@ import numpy as np
 from snorkel_ie.errors import ModelError, NotFittedError
 from snorkel_ie.learning.generative.dependencies import Dependency
 from snorkel_ie.learning.generative.factor_graph import FactorGraph, build_factor_graph
+from snorkel_ie.learning.generative.fitting import (
+    MISFIT_THRESHOLD,
+    Options,
+    check_fit,
+    class_balance_vector,
+    initial_accuracies,
+    orient_weights,
+    resolve_options,
+    warn_not_converged,
+)
 from snorkel_ie.learning.generative.inspection import (
     GenerativeModelWeights,
     model_lf_stats,
@@ -64,11 +75,14 @@ class GenerativeModel:
     Parameters
     ----------
     class_prior
-        Learn a prior over classes (otherwise classes are a priori equally likely).
+        Learn a prior over classes (otherwise classes are a priori equally likely, unless
+        ``class_balance`` is given). ``"auto"`` (the default): learned exactly when the
+        class-conditional model is used (see ``lf_class_propensity``).
     lf_prior
         Add a fixed-weight accuracy factor per LF (``LF_acc_prior_weights`` at ``train``).
     lf_propensity
-        Model how often each LF votes. When ``False`` (the default) abstentions are taken
+        Model how often each LF votes (``"auto"``: when the class-conditional model is
+        used). When ``False`` abstentions are taken
         as observed: the model explains the values of the votes given which LFs voted,
         which gives the same accuracy estimates for independent LFs at lower cost.
     lf_class_propensity
@@ -80,6 +94,12 @@ class GenerativeModel:
         accuracy weight is fixed at 0 and its class-propensity weight carries its quality.
         Without it a one-sided LF's accuracy weight is not identifiable (its vote never
         varies) and stays fixed at ``init_acc``, i.e. a majority-vote weight.
+        ``"auto"`` (the default) uses it when the model is binary, without dependencies or
+        LF priors, and some LF is one-sided; the fit is then checked against the rates at
+        which LFs vote together, and where LF correlations make the class-conditional
+        model misfit (as on most real LF sets) it falls back, with a warning, to the model
+        with abstentions observed (majority-vote weights for one-sided LFs). An explicit
+        ``True`` never falls back. ``options_`` records what was used.
     seed
         Seed of the Gibbs sampler (used when dependencies are given); a seed reproduces
         a run to the bit.
@@ -88,6 +108,10 @@ class GenerativeModel:
     cardinality
         Number of classes; ``None`` infers it from the votes at ``train`` (``-1``/``+1``
         means binary, ``1..k`` with ``k > 2`` categorical).
+    class_balance
+        A known class distribution, ``P(y = +1)`` or ``[P(-1), P(+1)]`` (binary models), kept
+        fixed in training (as snorkel 0.10's ``class_balance``); ``None`` estimates it when
+        the class prior is learned.
     convention
         How label matrices encode votes: ``"signed"`` (``0`` abstains, binary ``-1``/``+1``,
         categorical ``1..k``), ``"snorkel"`` (snorkel 0.10: ``-1`` abstains, classes
@@ -97,18 +121,25 @@ class GenerativeModel:
 
     def __init__(
         self,
-        class_prior: bool = False,
+        class_prior: bool | str = "auto",
         lf_prior: bool = False,
-        lf_propensity: bool = False,
-        lf_class_propensity: bool = False,
+        lf_propensity: bool | str = "auto",
+        lf_class_propensity: bool | str = "auto",
         seed: int = 271828,
         name: str | None = None,
         cardinality: int | None = None,
         convention: str = "auto",
+        class_balance: Any = None,
     ):
         if convention not in CONVENTIONS:
             raise ModelError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+        for opt, value in (("class_prior", class_prior), ("lf_propensity", lf_propensity),
+                           ("lf_class_propensity", lf_class_propensity)):  # fmt: skip
+            if value != "auto" and not isinstance(value, bool | np.bool_ | int):
+                raise ModelError(f"{opt} must be True, False or 'auto', got {value!r}")
         self.convention = convention
+        balance = class_balance_vector(class_balance)
+        self.class_balance = None if balance is None else balance.tolist()
         self.name = name or type(self).__name__
         self.class_prior = class_prior
         self.lf_prior = lf_prior
@@ -124,6 +155,9 @@ class GenerativeModel:
         self.coverage_: np.ndarray | None = None
         self.epochs_run_: int = 0
         self.loss_history_: list[float] = []
+        self.options_: Options | None = None
+        self.converged_: bool | None = None
+        self.misfit_: float | None = None
 
     # ------------------------------------------------------------------ training
     def train(
@@ -148,7 +182,7 @@ class GenerativeModel:
         timer: Any = None,
         candidate_ranges: Any = None,
         threads: int = 1,
-        init_acc: float = 1.0,
+        init_acc: float | None = None,
     ) -> None:
         """Learn the weights from the label matrix ``L`` (candidates x LFs).
 
@@ -200,8 +234,11 @@ class GenerativeModel:
         threads
             Threads of the numba kernels; results are identical for any number of threads.
         init_acc
-            Initial accuracy weight; ``init_acc > 0`` says "LFs are better than random" and
-            picks the right one of the two symmetric solutions.
+            Initial accuracy weight; ``init_acc > 0`` says "LFs are better than random".
+            ``None`` (the default): with dependencies, each LF's agreement-rate estimate
+            computed without its declared-dependent pairs (see :mod:`.moments`), else 1.0.
+            Either way, of a fit and its mirror image (same likelihood, every LF's accuracy
+            negated) the one with LFs better than random on average is kept.
         """
         self._check_hyper(epochs, step_size, decay, reg_param, reg_type, burn_in, threads)
         if int(truncation) < 1:
@@ -218,35 +255,67 @@ class GenerativeModel:
             raise ModelError("dependencies cannot be combined with candidate_ranges")
         prior = self._prior_weights(LF_acc_prior_weights, LF_acc_prior_weight_default, data.n_lfs)
         self.polarity_ = _polarity(data) if self.signed_ else np.zeros(data.n_lfs, dtype=np.int64)
-        self.graph_ = build_factor_graph(
-            data.n_lfs,
-            data.k_max,
-            deps=self.deps_,
-            class_prior=self.class_prior,
-            lf_prior_weights=prior,
-            lf_propensity=self.lf_propensity or self.lf_class_propensity,
-            lf_class_propensity=self.lf_class_propensity,
-            init_acc=init_acc,
-            init_deps=init_deps,
-            init_class_prior=init_class_prior,
-            polarity=self.polarity_,
-        )
+        opts = resolve_options(self, data, self.polarity_, bool(self.deps_), prior is not None)
+        init = initial_accuracies(data, self.deps_, self.polarity_, self.signed_, init_acc)
         lr = 1.0 if step_size is None else 10.0 * step_size * data.n_rows
         settings = LearnSettings(
             epochs=epochs, learning_rate=lr, decay=decay, reg_param=reg_param, reg_type=reg_type,
             burn_in=burn_in, seed=self.seed, threads=threads, label_weight=label_prior_weight,
-            truncation=int(truncation), learn_class_prior=self.class_prior,
+            truncation=int(truncation), learn_class_prior=opts.class_prior,
+            class_balance=None if self.class_balance is None else np.asarray(self.class_balance),
         )  # fmt: skip
         self.label_prior_weight_ = label_prior_weight
         if timer is not None:
             timer.start()
-        with _progress(verbose, epochs) as callback:
-            w, self.epochs_run_, self.loss_history_ = train_weights(self.graph_, data, settings, callback=callback)
-        self.weight_vector_ = w
+        self._fit(data, opts, settings, prior, init, init_deps, init_class_prior, verbose)
+        if opts.auto_class_conditional:
+            ok, self.misfit_ = check_fit(self.graph_, self.weight_vector_, data)
+            if not ok:
+                warnings.warn(
+                    f"the class-conditional label model does not explain which LFs vote together (misfit "
+                    f"{self.misfit_:.2f} > {MISFIT_THRESHOLD}: the LFs are correlated), so its use of abstentions "
+                    "is not trusted: falling back to abstentions observed (majority-vote weights for one-sided "
+                    "LFs). Pass deps=, lf_class_propensity=True, or choose on dev gold with select_model()",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                opts = Options(bool(self.class_balance is not None), False, False, False)
+                settings.learn_class_prior = False
+                self._fit(data, opts, settings, prior, init, init_deps, init_class_prior, verbose)
         if timer is not None:
             timer.end()
+        self.options_ = opts
         self.coverage_ = data.col_counts / data.n_rows
         warn_convergence(self, data)
+        warn_not_converged(self.converged_, self.epochs_run_, opts.lf_class_propensity and not self.deps_)
+
+    def _fit(self, data, opts, settings, prior, init, init_deps, init_class_prior, verbose) -> None:
+        """Build the factor graph for ``opts`` and learn its weights (sets the fitted attributes)."""
+        fixed_balance = self.class_balance is not None and self.signed_
+        if fixed_balance and not opts.lf_class_propensity:
+            pi = np.asarray(self.class_balance)
+            init_class_prior = 0.5 * float(np.log(pi[1] / pi[0]))
+        self.graph_ = build_factor_graph(
+            data.n_lfs,
+            data.k_max,
+            deps=self.deps_,
+            class_prior=opts.class_prior or fixed_balance,
+            lf_prior_weights=prior,
+            lf_propensity=opts.lf_propensity,
+            lf_class_propensity=opts.lf_class_propensity,
+            init_acc=init,
+            init_deps=init_deps,
+            init_class_prior=init_class_prior,
+            polarity=self.polarity_,
+        )
+        if fixed_balance and not opts.lf_class_propensity:
+            self.graph_.weight_fixed[0] = True  # the class prior is given, not learned
+        with _progress(verbose, settings.epochs) as callback:
+            w, self.epochs_run_, self.loss_history_, self.converged_ = train_weights(
+                self.graph_, data, settings, callback=callback, polarity=self.polarity_
+            )
+        self.flipped_ = orient_weights(self.graph_, w, data)
+        self.weight_vector_ = w
 
     @staticmethod
     def _check_hyper(epochs, step_size, decay, reg_param, reg_type, burn_in, threads) -> None:
@@ -279,7 +348,7 @@ class GenerativeModel:
                 k = max([k, *sizes]) if sizes else k
         if k < 2:
             raise ModelError(f"cardinality must be at least 2, got {k}")
-        if not signed and self.lf_class_propensity:
+        if not signed and self.lf_class_propensity is True:
             raise ModelError("lf_class_propensity is defined for binary models only")
         self.signed_ = signed
         self.k_ = int(k)

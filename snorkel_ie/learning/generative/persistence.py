@@ -9,6 +9,7 @@ files written by an incompatible release.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ import numpy as np
 
 from snorkel_ie.errors import ModelError
 from snorkel_ie.learning.generative.factor_graph import FactorGraph, WeightLayout
+from snorkel_ie.learning.generative.fitting import Options
 
 if TYPE_CHECKING:
     from snorkel_ie.learning.generative.model import GenerativeModel
@@ -42,6 +44,7 @@ def save_model(model: GenerativeModel, path: str | Path) -> None:
         "lf_names": model.lf_names_,
         "label_prior_weight": model.label_prior_weight_,
         "epochs_run": model.epochs_run_,
+        "options": None if model.options_ is None else asdict(model.options_),
         "polarity": np.asarray(getattr(model, "polarity_", np.zeros(g.layout.n_lfs))).astype(int).tolist(),
     }
     base.with_name(base.name + ".json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
@@ -64,6 +67,16 @@ def load_model(model: GenerativeModel, path: str | Path) -> GenerativeModel:
     model.lf_names_ = meta["lf_names"]
     model.label_prior_weight_ = meta["label_prior_weight"]
     model.epochs_run_ = meta["epochs_run"]
+    opts = meta.get("options")
+    model.options_ = (
+        Options(**opts)
+        if opts
+        else Options(
+            bool(model.class_prior is True),
+            bool(model.lf_propensity is True or model.lf_class_propensity is True),
+            bool(model.lf_class_propensity is True),
+        )
+    )
     model.polarity_ = np.asarray(meta.get("polarity", [0] * int(meta["n_lfs"])), dtype=np.int64)
     layout = WeightLayout(model.k_, int(meta["n_lfs"]), len(model.deps_))
     model.graph_ = FactorGraph(layout=layout, **{name: arrays[name] for name in _GRAPH_ARRAYS})
@@ -72,7 +85,17 @@ def load_model(model: GenerativeModel, path: str | Path) -> GenerativeModel:
     return model
 
 
-_PARAMS = ("class_prior", "lf_prior", "lf_propensity", "lf_class_propensity", "seed", "name", "cardinality", "convention")
+_PARAMS = (
+    "class_prior",
+    "lf_prior",
+    "lf_propensity",
+    "lf_class_propensity",
+    "seed",
+    "name",
+    "cardinality",
+    "convention",
+    "class_balance",
+)
 _GRAPH_ARRAYS = (
     "weight_value", "weight_fixed", "var_cardinality", "factor_type", "factor_weight", "factor_param",
     "factor_vars", "var_factor_indptr", "var_factor_ids", "dep_factors",

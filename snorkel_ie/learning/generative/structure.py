@@ -23,12 +23,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 
 from snorkel_ie.errors import ConfigurationError, ModelError
-from snorkel_ie.learning.generative import _structure_kernels as kern
 from snorkel_ie.learning.generative.dependencies import (
     DEP_FIXING,
     DEP_REINFORCING,
@@ -232,6 +230,8 @@ class DependencySelector:
         m, n = R.shape
         base = self.l1 if self.l1 is not None else L1_SCALE * float(np.sqrt(np.log(max(n, 2)) / m))
         l1 = base * np.sqrt(np.diff(R.tocsc().indptr) / m)  # per LF: noise of its weights' gradients
+        from snorkel_ie.learning.generative import _structure_kernels as kern  # loads numba on first use
+
         order = np.random.default_rng(self.seed).permutation(m)
         S = R[order]
         self.weights_ = kern.fit_structure(
@@ -248,7 +248,7 @@ class DependencySelector:
             truncation,
             higher_order,
             True,
-            max(1, numba.get_num_threads()),
+            max(1, _numba_threads()),
             256,
         )
         self._higher = higher_order
@@ -269,6 +269,8 @@ class DependencySelector:
         """
         if self.weights_ is None:
             raise ConfigurationError("no fit yet: call fit(L) or select(L) first")
+        from snorkel_ie.learning.generative import _structure_kernels as kern
+
         W = np.abs(self.weights_)
         n = W.shape[0]
         block = {b: W[:, b * n : (b + 1) * n] for b in range(kern.N_BLOCKS)}
@@ -356,6 +358,12 @@ class DependencySelector:
                 int(np.count_nonzero((mat if d == DEP_FIXING else np.triu(mat)) > t)) for d, mat in mats.items()
             )
         return SweepResult(grid, counts, elbow_threshold(grid, counts, min_count=min_count))
+
+
+def _numba_threads() -> int:
+    import numba
+
+    return numba.get_num_threads()
 
 
 def _fingerprint(R: sp.csr_matrix) -> tuple:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numba
 import numpy as np
 
 from snorkel_ie.learning.generative import _gibbs
@@ -115,18 +114,23 @@ def train_weights(
     settings: LearnSettings,
     *,
     callback: Callable[[int, float], None] | None = None,
-) -> tuple[np.ndarray, int, list[float]]:
+    polarity: np.ndarray | None = None,
+) -> tuple[np.ndarray, int, list[float], bool | None]:
     """Fit the learnable weights of ``graph`` to ``data``.
+
+    ``polarity`` (per LF: ``+1``/``-1`` when one-sided, else ``0``) is needed by the EM path.
 
     Returns
     -------
-    weights, epochs_run, history
+    weights, epochs_run, history, converged
         The weight vector, the number of epochs run (fewer than ``settings.epochs`` when
-        the exact updates converged) and the per-epoch mean log-likelihood (NaN with
-        dependencies, whose free phase is sampled).
+        the exact updates converged), the per-epoch mean log-likelihood (NaN with
+        dependencies, whose free phase is sampled) and whether the fit converged before
+        ``settings.epochs`` (``None`` with dependencies: a sampled fit has no such test).
     """
     if _use_em(graph, data):
-        return _train_em(graph, data, settings, callback)
+        pol = np.zeros(data.n_lfs, dtype=np.int64) if polarity is None else polarity
+        return _train_em(graph, data, settings, callback, pol)
     w = graph.weight_value.copy()
     learn = ~graph.weight_fixed
     model_abstain = bool(np.any(graph.factor_type == FT_LF_PROPENSITY))
@@ -134,8 +138,8 @@ def train_weights(
     n = float(data.n_rows)
     velocity = np.zeros_like(w)
     history: list[float] = []
-    previous = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(settings.threads, numba.config.NUMBA_NUM_THREADS)))
+    previous = _gibbs.get_num_threads()
+    _gibbs.set_num_threads(settings.threads)
     try:
         chain = _GibbsChain(graph, data, settings, model_abstain) if has_deps else None
         static = _static_dep_stats(graph, data, chain.live) if has_deps and not model_abstain else None
@@ -145,6 +149,7 @@ def train_weights(
         lr = settings.learning_rate
         owed = np.zeros_like(w)  # L1 shrinkage accumulated since the last truncation
         epoch = 0
+        converged: bool | None = None if has_deps else False
         for epoch in range(1, settings.epochs + 1):
             grad, var, ll = _epoch(graph, w, data, settings, model_abstain, chain, static)
             history.append(ll / n)
@@ -166,14 +171,17 @@ def train_weights(
                 _profile_propensity(graph, w, data)
             lr *= settings.decay
             if not has_deps and np.max(np.abs(step), initial=0.0) < settings.tol and epoch > 2:
+                converged = True
                 break
         if np.any(owed):  # training ended between two truncations: pay what is owed
             _soft_threshold(w, owed, learn)
             if profiled is not None:
                 _profile_propensity(graph, w, data)
     finally:
-        numba.set_num_threads(previous)
-    return w, epoch, history
+        _gibbs.set_num_threads(previous)
+    if converged is False and len(history) > 3 and np.all(np.abs(np.diff(history[-4:])) < settings.ll_tol):
+        converged = True  # the steps are still above tol, but the likelihood no longer moves
+    return w, epoch, history, converged
 
 
 def _free_is_shared(data: LabelData, cprop: np.ndarray) -> bool:

@@ -63,6 +63,8 @@ class LearnSettings:
     max_particles: int = 4000
     learn_class_prior: bool = True
     """With EM (see :func:`_train_em`): learn the class distribution, else keep it uniform."""
+    class_balance: np.ndarray | None = None
+    """EM: a known class distribution ``[P(-1), P(+1)]``, kept fixed (``None`` = see ``learn_class_prior``)."""
 
 
 def class_offsets(graph: FactorGraph, w: np.ndarray) -> np.ndarray:

@@ -4,6 +4,7 @@ positional ones) works, and each parameter does what 0.7 documented
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import pickle
@@ -16,6 +17,7 @@ import scipy.sparse as sp
 from snorkel_ie.errors import ConfigurationError
 from snorkel_ie.learning.discriminative.base import NoiseAwareClassifier, checkpoint_dir, dev_checkpoint_allowed, fbeta
 from snorkel_ie.learning.discriminative.bilstm import BiLSTM, reRNN, resolve_cell_type
+from snorkel_ie.learning.discriminative.config import LogisticConfig, TrainConfig
 from snorkel_ie.learning.discriminative.logistic import SparseLogisticRegression
 
 from .conftest import relation_task
@@ -60,7 +62,10 @@ def test_signatures_take_the_07_parameters_in_order(cls):
     assert _params(cls.load) == LOAD_07
     assert "deterministic" in _params(cls.__init__)
     wanted = RNN_TRAIN_07 if issubclass(cls, BiLSTM) else LR_TRAIN_07
-    assert wanted <= set(_params(cls.train))
+    # train's own parameters, or fields of its config object taken as keywords (train(**settings))
+    config = TrainConfig if issubclass(cls, BiLSTM) else LogisticConfig
+    assert wanted <= set(_params(cls.train)) | {f.name for f in dataclasses.fields(config)}
+    assert inspect.signature(cls.train).parameters["settings"].kind is inspect.Parameter.VAR_KEYWORD
 
 
 def test_rnn_constructor_takes_07_positional_order_and_rernn_keeps_its_name():

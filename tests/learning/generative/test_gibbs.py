@@ -62,7 +62,9 @@ def test_factor_value_matches_reference_table():
         assert _gibbs.factor_value(ft, param, y, l1, l2) == h_reference(ft, param, y, l1, l2)
 
 
-@pytest.mark.parametrize(("k", "kw"), [(2, {"class_prior": True, "lf_class_propensity": True}), (3, {"class_prior": True})])
+@pytest.mark.parametrize(
+    ("k", "kw"), [(2, {"class_prior": True, "lf_class_propensity": True}), (3, {"class_prior": True})]
+)
 def test_posterior_matches_enumeration(k, kw):
     g = _graph(k, deps=DEPS, **kw)
     rows = _rows(k)
@@ -71,7 +73,9 @@ def test_posterior_matches_enumeration(k, kw):
     np.testing.assert_allclose(post, ref, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize(("k", "kw"), [(2, {"class_prior": True, "lf_class_propensity": True}), (3, {"class_prior": True})])
+@pytest.mark.parametrize(
+    ("k", "kw"), [(2, {"class_prior": True, "lf_class_propensity": True}), (3, {"class_prior": True})]
+)
 def test_epoch_stats_clamped_and_free_match_enumeration(k, kw):
     g = _graph(k, **kw)
     rows = _rows(k)
