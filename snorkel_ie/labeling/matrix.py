@@ -93,6 +93,16 @@ class AnnotationMatrix(sp.csr_matrix):
             return 2
         return max(2, int(self.data.max()))
 
+    @property
+    def row_index(self) -> dict[int, int]:
+        """Snorkel 0.7's map: row -> candidate id."""
+        return {i: int(c) for i, c in enumerate(self.candidate_ids)}
+
+    @property
+    def col_index(self) -> dict[int, int]:
+        """Snorkel 0.7's map: column -> annotation key id."""
+        return {j: int(k) for j, k in enumerate(self.key_ids)}
+
     def get_candidate(self, session: Session, i: int) -> Candidate:
         """The candidate of row ``i``."""
         return session.get(Candidate, int(self.candidate_ids[i]))

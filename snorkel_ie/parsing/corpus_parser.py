@@ -37,7 +37,7 @@ from snorkel_ie.parsing._encoding import _encode_batch, _unstorable, relaxed_gc
 from snorkel_ie.parsing._writing import SENTENCE_COLUMNS as SENTENCE_COLUMNS
 from snorkel_ie.parsing._writing import _encode_and_write, _Writer
 from snorkel_ie.parsing._writing import _write_transaction as _write_transaction
-from snorkel_ie.parsing.preprocessors import DocPreprocessor, DocRecord
+from snorkel_ie.parsing.preprocessors import DocPreprocessor, DocRecord, Mention
 from snorkel_ie.parsing.spacy_parser import Spacy
 from snorkel_ie.parsing.summary import ParseSummary
 from snorkel_ie.runner import check_cluster_url, run_partitions
@@ -194,7 +194,7 @@ def _pending_batches(
     """Batches of records not stored yet; a name seen twice in the input is a failure."""
     seen: set[str] = set()
     batch: list[DocRecord] = []
-    for record in preprocessor.records():
+    for record in _records(preprocessor):
         if record.name in seen:
             summary.failures.append((record.name, "duplicate document name in the input"))
             continue
@@ -205,6 +205,21 @@ def _pending_batches(
             batch = []
     if batch:
         yield _drop_stored(batch, engine, summary)
+
+
+def _records(preprocessor: Any) -> Iterator[DocRecord]:
+    """A reader's records; also 0.7's ``apply(list(doc_preprocessor))``: ``(Document, text)`` pairs or records."""
+    if hasattr(preprocessor, "records"):
+        yield from preprocessor.records()
+        return
+    for item in preprocessor:
+        if isinstance(item, DocRecord):
+            yield item
+        else:
+            doc, text = item
+            meta = dict(doc.meta or {})
+            mentions = [Mention(*m) for m in meta.pop("mentions", [])]
+            yield DocRecord(doc.name, text, meta, mentions)
 
 
 def _drop_stored(batch: list[DocRecord], engine: Engine, summary: ParseSummary) -> list[DocRecord]:

@@ -55,8 +55,7 @@ def _notebook(data_dir):
 
         Differs on purpose: 0.7 keyed by ``t.tweet.stable_id``; here the argument is the span over
         the whole text, so the RawText's own id is its document's name."""
-        for worker_id, value in labels_by_tweet[t.get_parent().document.name].items():
-            yield worker_id, value
+        yield from labels_by_tweet[t.get_parent().document.name].items()
 
     from snorkel_ie.annotations import LabelAnnotator
 
@@ -83,7 +82,7 @@ def _notebook(data_dir):
     np.testing.assert_allclose(load_marginals(session, split=0), train_marginals, rtol=1e-5)
 
     # --- the gold answers of the training tweets, to judge the model (not used to train) --------
-    gold = dict(zip(test_labels["tweet_id"].astype(str), test_labels["sentiment"].map(value_to_class)))
+    gold = dict(zip(test_labels["tweet_id"].astype(str), test_labels["sentiment"].map(value_to_class), strict=True))
     train_cands = session.query(Tweet).filter(Tweet.split == 0).order_by(Tweet.id).all()
     train_gold = np.array([gold[c.get_parent().document.name] for c in train_cands])
     gen_acc = float((train_marginals.argmax(axis=1) + 1 == train_gold).mean())

@@ -162,6 +162,16 @@ def _tutorial_2():
     L_gold_dev = load_gold_labels(session, annotator_name="gold", split=1)
     assert (L_gold_dev.toarray() == 1).sum() > 0  # the helper's StableLabels reached the dev candidates
 
+    labeled = []
+    for c in session.query(Spouse).filter(Spouse.split == 1).all():
+        if LF_husband_wife(c) != 0:
+            labeled.append(c)
+
+    from snorkel_ie.viewer import SentenceNgramViewer
+
+    sv = SentenceNgramViewer(labeled, session)
+    assert labeled and sv is not None
+
     from snorkel_ie.lf_helpers import test_LF
 
     tp, fp, tn, fn = test_LF(session, LF_husband_wife, split=1, annotator_name="gold")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ import snorkel_ie
 from snorkel_ie.learning.generative import _gibbs
 from snorkel_ie.learning.generative._sparse_kernels import binary_clamped_stats, binary_posterior
 from snorkel_ie.learning.generative.factor_graph import build_factor_graph
-from snorkel_ie.learning.generative.training_inputs import lf_views
+from snorkel_ie.learning.generative.training_inputs import _offs, _y_deps, class_offsets, lf_views
 
 
 def _no_deps(m: int) -> tuple:
@@ -107,3 +108,55 @@ def test_kernels_cache_in_a_temporary_folder_when_package_and_home_are_read_only
     assert float(value) == 1.0
     assert Path(cache).parent == tmp
     assert any(p.suffix == ".nbi" for p in Path(cache).rglob("*")), "no kernel was cached there"
+
+
+@pytest.mark.parametrize(("k", "dep_types"), [(2, (0,)), (2, (0, 3)), (2, (0, 1, 2, 3)), (3, (0, 1, 3))])
+def test_dense_pair_chain_equals_the_link_list_chain_to_the_bit(k, dep_types):
+    """The forms of the chain visit the same factors with the same random numbers: the same votes,
+    and statistics equal up to rounding (to the bit for the generic pair-table kernel; binary
+    similar/exclusive sets take the dot-product kernel, which rounds differently)."""
+    m, n_p = 9, 400
+    rng = np.random.default_rng(k)
+    pairs = list(itertools.combinations(range(m), 2))
+    chosen = rng.choice(len(pairs), size=24, replace=False)
+    deps = [(*pairs[i], dep_types[t % len(dep_types)]) for t, i in enumerate(chosen)]
+    graph = build_factor_graph(m, k, deps=deps, class_prior=True)
+    w = graph.weight_value + rng.normal(scale=0.3, size=graph.weight_value.shape)
+    acc, _, cprop, dep_tuple = lf_views(graph, w)
+    mask = rng.random((n_p, m)) < 0.6
+    p_ptr = np.concatenate([[0], np.cumsum(mask.sum(axis=1))]).astype(np.int64)
+    p_idx = np.nonzero(mask)[1].astype(np.int64)
+    sparse_links = _gibbs.ParticleLinks(*_gibbs.numba_particle_links(p_ptr, p_idx, dep_tuple))
+    dense_links = _gibbs.particle_links(p_ptr, p_idx, dep_tuple)
+    assert dense_links.pair_dep is not None  # 24 of 36 pairs: dense enough for the pair table
+    np.testing.assert_array_equal(dense_links.l_ptr, sparse_links.l_ptr)
+    out = []
+    for links in (sparse_links, dense_links):
+        p_val = np.arange(p_idx.shape[0], dtype=np.int64) % k + 1
+        mean, sq = _gibbs.gibbs_pair_stats(
+            5, 2, np.ones(n_p, dtype=np.int64), p_ptr, p_idx, p_val, links, np.zeros(0, np.int64), k, 0.0,
+            class_offsets(graph, w), acc, cprop, dep_tuple, _offs(graph), _gibbs.seed_states(3, n_p),
+            graph.layout.size,
+        )  # fmt: skip
+        out.append((mean, sq, p_val))
+    np.testing.assert_array_equal(out[0][2], out[1][2])
+    for a, b in zip(out[0][:2], out[1][:2], strict=True):
+        if k == 2 and set(dep_types) <= {0, 3}:
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+        else:
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("with_labels", [False, True])
+def test_binary_epoch_stats_match_the_numba_kernel_with_similar_dependencies(with_labels):
+    indptr, cols, data, rng = _random_votes(300, 6, 5)
+    graph = build_factor_graph(6, 2, deps=[(0, 1, 0), (2, 4, 3)], class_prior=True, lf_class_propensity=True)
+    w = graph.weight_value + rng.normal(scale=0.4, size=graph.weight_value.shape)
+    acc, _, cprop, deps = lf_views(graph, w)
+    deps = _y_deps(graph, deps)  # as training passes them: the factors that involve Y (none here)
+    label = rng.integers(0, 3, size=300) if with_labels else np.zeros(0, dtype=np.int64)
+    args = (indptr, cols, data, np.zeros(0, np.int64), 2, label, 2.0, class_offsets(graph, w), acc, cprop, deps)
+    ours = _gibbs.epoch_stats(*args, _offs(graph), graph.layout.size, False, False)
+    ref = _gibbs.numba_epoch_stats(*args, _offs(graph), graph.layout.size, False, False)
+    for a, b in zip(ours, ref, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)

@@ -106,9 +106,11 @@ def _chromium() -> str | None:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """Headless Debian chromium driven by Playwright (never a downloaded browser)."""
+    """Headless Debian chromium driven by Playwright (never a downloaded browser).
+
+    One per test module, so Playwright's event loop lives only while its module runs."""
     path = _chromium()
     if path is None:
         message = "chromium is not installed (apt-get install -y chromium); the browser tests need it"

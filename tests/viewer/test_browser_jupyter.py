@@ -3,6 +3,7 @@
 On both backends: the notebook builds the viewer, a click and key presses in the widget
 store gold labels that a second session reads back, the selection reaches the kernel
 (``sv.get_selected()``), and a viewer reopened by re-running the notebook shows the labels.
+The same widget in Notebook 7 stores a click and a key press (on SQLite).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -21,7 +23,8 @@ import jupyterlab
 import nbformat
 import pytest
 
-from tests.viewer.conftest import free_port, save_screenshot
+from snorkel_ie.db.session import SnorkelSession
+from tests.viewer.conftest import build_viewer_data, free_port, save_screenshot
 from tests.viewer.test_browser_page import stored
 
 pytestmark = pytest.mark.slow
@@ -48,17 +51,16 @@ def _jupyter_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory) -> Iterator[dict[str, object]]:
-    """A JupyterLab server on 127.0.0.1 with a token, its root a scratch folder."""
-    root = tmp_path_factory.mktemp("lab")
+@contextmanager
+def _jupyter_server(tmp_path_factory, app: str, options: list[str]) -> Iterator[dict[str, object]]:
+    """A Jupyter server (``python -m jupyterlab`` or ``notebook``) on 127.0.0.1 with a token, its root a scratch folder."""
+    root = tmp_path_factory.mktemp(app)
     token = secrets.token_hex(16)
     port = free_port()
-    env = _jupyter_env(tmp_path_factory.mktemp("jupyter-data"))
+    env = _jupyter_env(tmp_path_factory.mktemp(f"{app}-data"))
     cmd = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
-        "--LabApp.news_url=", "--LabApp.extension_manager=readonly", "--ServerApp.open_browser=False",
+        sys.executable, "-m", app, "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False", *options,
     ]  # fmt: skip
     if os.geteuid() == 0:  # CI containers run as root
         cmd.append("--allow-root")
@@ -66,23 +68,32 @@ def lab(tmp_path_factory) -> Iterator[dict[str, object]]:
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(f"{base}/api/status", params={"token": token}, timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError("JupyterLab did not start:\n" + (root / "server.log").read_text()[-3000:])
-        time.sleep(0.3)
-    yield {"base": base, "token": token, "root": root}
-    proc.terminate()
     try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        while True:
+            try:
+                if httpx.get(f"{base}/api/status", params={"token": token}, timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"{app} did not start:\n" + (root / "server.log").read_text()[-3000:])
+            time.sleep(0.3)
+        yield {"base": base, "token": token, "root": root}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory) -> Iterator[dict[str, object]]:
+    """A JupyterLab 4 server."""
+    options = ["--LabApp.expose_app_in_browser=True", "--LabApp.news_url=", "--LabApp.extension_manager=readonly"]
+    with _jupyter_server(tmp_path_factory, "jupyterlab", options) as server:
+        yield server
 
 
 def _notebook(path: Path, db_url: str, selected_file: Path) -> None:
@@ -159,3 +170,27 @@ def test_widget_in_jupyterlab_stores_labels(page, lab, db_url, viewer_candidates
     )
     save_screenshot(page, "viewer-jupyterlab.png")
     page.evaluate("() => window.jupyterapp.commands.execute('kernelmenu:shutdown')")
+
+
+def test_widget_in_notebook7_stores_a_click(page, tmp_path_factory, tmp_path):
+    """The same widget in Notebook 7 (its own front end over the same anywidget extension), on SQLite."""
+    pytest.importorskip("notebook", reason="Notebook 7 is not installed (pip install notebook)")
+    db_url = f"sqlite:///{tmp_path / 'nb7.db'}"
+    session = SnorkelSession(db_url)
+    ids = [c.id for c in build_viewer_data(session)]
+    session.close()
+    with _jupyter_server(tmp_path_factory, "notebook", ["--JupyterNotebookApp.expose_app_in_browser=True"]) as nb7:
+        name = "viewer-nb7.ipynb"
+        _notebook(Path(nb7["root"]) / name, db_url, Path(nb7["root"]) / "nb7.selected")
+        page.goto(f"{nb7['base']}/notebooks/{name}?token={nb7['token']}")
+        _run_all(page, name)
+        cards = page.locator(".jp-OutputArea .sv-card")
+        cards.first.wait_for(timeout=90_000)
+        assert cards.count() == 3
+        cards.nth(1).locator('button[data-value="-1"]').click()
+        _wait(lambda: stored(db_url, "lab") == {ids[1]: -1}, message="the click was not stored")
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("t")
+        _wait(lambda: stored(db_url, "lab") == {ids[1]: -1, ids[2]: 1}, message="the t key was not stored")
+        assert page.locator(".jp-Notebook .jp-Cell").count() == 1
+        page.evaluate("() => window.jupyterapp.commands.execute('kernelmenu:shutdown')")

@@ -37,8 +37,7 @@ def test_web_page_click_and_keys_store_labels(page, served, db_url, viewer_candi
     assert first.locator(".sv-arg-1").first.inner_text() == viewer_candidates[0].person2.get_span()
     first.locator('button[data-value="1"]').click()
     saved(page, ids[0], 1)
-    # keyboard: down to the 2nd, f; down twice (onto page 2), t; then t again -> f on the same one keeps the last
-    page.locator("#viewer").focus()
+    # keyboard (the click left the focus in the viewer): down to the 2nd, f; down twice (onto page 2), t, then f
     page.keyboard.press("ArrowDown")
     page.keyboard.press("f")
     saved(page, ids[1], -1)

@@ -143,3 +143,11 @@ def test_viewer_tqdm_notebook_bars_without_warning():
         bar = tqdm(range(3), disable=False)
         list(bar)
         bar.close()
+
+
+def test_viewer_of_no_candidates_shows_an_empty_page(session):
+    sv = SentenceNgramViewer([], session)
+    assert sv.get_selected() is None
+    page = sv.page(0, conflict=True)
+    assert (page["total"], page["pages"], page["records"]) == (0, 1, [])
+    assert repr(sv).startswith("SentenceNgramViewer: 0 candidates")

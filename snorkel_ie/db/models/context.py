@@ -159,6 +159,10 @@ class Sentence(SentenceMixin, Context):
     __table_args__ = (UniqueConstraint("document_id", "position"),)
     __mapper_args__ = {"polymorphic_identity": "sentence", "concrete": True}
 
+    def get_parent(self) -> Document:
+        """The sentence's document (Snorkel 0.7's context hierarchy)."""
+        return self.document
+
     def __repr__(self) -> str:
         text = self.text if len(self.text) <= 60 else self.text[:57] + "..."
         return f"Sentence({self.stable_id!r}, {text!r})"

@@ -39,24 +39,25 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from snorkel_ie.learning.generative._sparse_kernels import (
     binary_clamped_stats,
+    binary_epoch_stats,
     binary_posterior,
+    can_use_binary_epoch_stats,
     can_use_binary_posterior,
 )
+from snorkel_ie.learning.generative.factor_graph import FT_DEP_FIXING, FT_DEP_REINFORCING, FT_DEP_SIMILAR
 
 if TYPE_CHECKING:  # loaded on first use by __getattr__
-    from snorkel_ie.learning.generative._exact_kernels import epoch_stats, free_stats_groups
+    from snorkel_ie.learning.generative._exact_kernels import free_stats_groups
     from snorkel_ie.learning.generative._factor_kernels import N_CHUNKS, factor_value
     from snorkel_ie.learning.generative._sampling_kernels import (
         gibbs_free_stats,
-        gibbs_pair_stats,
         next_uniform,
-        particle_links,
         seed_states,
     )
 
@@ -79,13 +80,17 @@ __all__ = [
 _LAZY = {
     "N_CHUNKS": "_factor_kernels",
     "factor_value": "_factor_kernels",
-    "epoch_stats": "_exact_kernels",
+    "numba_epoch_stats": "_exact_kernels",
     "free_stats_groups": "_exact_kernels",
     "numba_posterior": "_exact_kernels",
     "gibbs_free_stats": "_sampling_kernels",
-    "gibbs_pair_stats": "_sampling_kernels",
+    "gibbs_pair_stats_links": "_sampling_kernels",
+    "gibbs_pair_stats_dense": "_pair_kernels",
+    "gibbs_pair_stats_similar": "_pair_kernels",
+    "pair_sums": "_pair_kernels",
+    "link_counts": "_sampling_kernels",
+    "numba_particle_links": "_sampling_kernels",
     "next_uniform": "_sampling_kernels",
-    "particle_links": "_sampling_kernels",
     "seed_states": "_sampling_kernels",
 }
 _threads: list[int | None] = [None]  # requested before numba was loaded (None: numba's default)
@@ -98,7 +103,7 @@ def __getattr__(name: str):
     kernels = importlib.import_module(f"snorkel_ie.learning.generative.{module}")
     if _threads[0] is not None:
         _apply_threads()
-    value = getattr(kernels, "posterior" if name == "numba_posterior" else name)
+    value = getattr(kernels, name.removeprefix("numba_"))
     globals()[name] = value
     return value
 
@@ -132,6 +137,23 @@ def set_num_threads(n: int | None) -> None:
         _apply_threads()
 
 
+def epoch_stats(
+    indptr, indices, data, row_card, k_max, row_label, label_w, theta, acc, cprop, deps, offs, n_stats, free_local,
+    all_deps,
+):  # fmt: skip
+    """One epoch's clamped (and with ``free_local`` free) statistics (:func:`._exact_kernels.epoch_stats`).
+
+    Binary models whose adjacency (``deps[4:]``) lists no factor take the sparse products of
+    :func:`._sparse_kernels.binary_epoch_stats` (no numba, the same numbers up to rounding).
+    """
+    if can_use_binary_epoch_stats(k_max, row_card, deps, free_local, all_deps):
+        return binary_epoch_stats(indptr, indices, data, row_label, label_w, theta, acc, cprop, offs, n_stats)
+    return __getattr__("numba_epoch_stats")(
+        indptr, indices, data, row_card, k_max, row_label, label_w, theta, acc, cprop, deps, offs, n_stats,
+        free_local, all_deps,
+    )  # fmt: skip
+
+
 def posterior(indptr, indices, data, row_card, k_max, row_label, label_w, theta, acc, cprop, deps, out) -> None:
     """Exact ``P(Y | votes)`` for every row into ``out`` (``(n, k_max)``; zero beyond a row's cardinality).
 
@@ -145,3 +167,111 @@ def posterior(indptr, indices, data, row_card, k_max, row_label, label_w, theta,
     numba_posterior(
         indptr, indices, data, row_card, k_max, row_label, label_w, np.asarray(theta), acc, cprop, deps, out
     )
+
+
+class ParticleLinks(NamedTuple):
+    """The live dependency factors of the particles (see :func:`._sampling_kernels.particle_links`).
+
+    ``l_ptr`` always counts each vote's live factors; the lists ``l_up``, ``l_other``,
+    ``l_dep`` are filled only when ``pair_dep`` is None. Otherwise ``pair_dep`` is the
+    ``(m, m)`` table of the factor between two LFs and the kernel scans the pairs.
+    """
+
+    l_ptr: np.ndarray
+    l_up: np.ndarray
+    l_other: np.ndarray
+    l_dep: np.ndarray
+    pair_dep: np.ndarray | None = None
+    pair_both: np.ndarray | None = None
+    """With ``pair_dep``: per dependency factor, the particles where both of its LFs vote."""
+
+
+_DENSE_MAX_LFS = 4096
+_DENSE_MIN_FILL = 0.25
+"""Scan the pairs when the live factors are at least this share of the pairs of voting LFs."""
+
+
+def _pair_table(m: int, dep_j: np.ndarray, dep_k: np.ndarray) -> np.ndarray | None:
+    """``(m, m)`` int32 table of the factor per pair of LFs, or None when a pair has several."""
+    table = np.full((m, m), -1, dtype=np.int32)
+    ids = np.arange(dep_j.shape[0], dtype=np.int32)
+    table[dep_j, dep_k] = ids
+    table[dep_k, dep_j] = ids
+    if np.count_nonzero(table >= 0) != 2 * dep_j.shape[0]:
+        return None
+    return table
+
+
+def particle_links(p_ptr: np.ndarray, p_idx: np.ndarray, deps: tuple) -> ParticleLinks:
+    """Index the dependency factors live in each particle: link lists, or a pair table when dense."""
+    m = deps[4].shape[0] - 1
+    l_ptr = __getattr__("link_counts")(p_ptr, p_idx, deps[4], deps[6])
+    sizes = np.diff(p_ptr).astype(np.float64)
+    pairs = float(sizes @ (sizes - 1.0))
+    if m <= _DENSE_MAX_LFS and pairs > 0 and l_ptr[-1] >= _DENSE_MIN_FILL * pairs:
+        table = _pair_table(m, deps[1], deps[2])
+        if table is not None:
+            empty = np.zeros(0, dtype=np.int32)
+            lo, hi = np.minimum(deps[1], deps[2]), np.maximum(deps[1], deps[2])
+            both = __getattr__("pair_sums")(p_ptr, p_idx, np.ones(0, np.int64), m, False)[lo, hi]
+            return ParticleLinks(l_ptr, np.zeros(0, dtype=np.int64), empty, empty, table, both)
+    return ParticleLinks(*__getattr__("numba_particle_links")(p_ptr, p_idx, deps))
+
+
+def _similar_weights(deps: tuple) -> np.ndarray:
+    """``(m, m)`` symmetric matrix of the similar factors' weights (0 elsewhere)."""
+    dep_t, dep_j, dep_k, dep_w = deps[:4]
+    m = deps[4].shape[0] - 1
+    out = np.zeros((m, m))
+    sim = dep_t == FT_DEP_SIMILAR
+    out[dep_j[sim], dep_k[sim]] = dep_w[sim]
+    out[dep_k[sim], dep_j[sim]] = dep_w[sim]
+    return out
+
+
+def _add_pair_stats(p_ptr, p_idx, p_val, deps, both, o_dep, mean, mean_sq) -> None:
+    """Add the similar and exclusive factors' values in the particles' current votes.
+
+    The sum over particles of ``x_a x_b`` (signed votes) is agreements minus disagreements
+    and the number of particles where both vote (``both``, per factor) is their sum: a
+    similar factor's value is the number of agreements, an exclusive one's minus ``both``.
+    """
+    dep_t, dep_j, dep_k = deps[:3]
+    m = deps[4].shape[0] - 1
+    lo, hi = np.minimum(dep_j, dep_k), np.maximum(dep_j, dep_k)
+    signed = __getattr__("pair_sums")(p_ptr, p_idx, p_val, m, True)[lo, hi]
+    h = np.where(dep_t == FT_DEP_SIMILAR, 0.5 * (both + signed), -both)
+    h_sq = np.where(dep_t == FT_DEP_SIMILAR, h, both)
+    mean[o_dep : o_dep + dep_t.shape[0]] += h
+    mean_sq[o_dep : o_dep + dep_t.shape[0]] += h_sq
+
+
+def gibbs_pair_stats(
+    n_sweeps, burn_in, ystate, p_ptr, p_idx, p_val, links, plabel, k, label_w, theta, acc, cprop, deps, offs,
+    states, n_stats,
+):  # fmt: skip
+    """The Gibbs chain with abstentions observed (:func:`._sampling_kernels.gibbs_pair_stats_links`).
+
+    ``links`` comes from :func:`particle_links`; with a pair table the chain runs
+    :func:`._sampling_kernels.gibbs_pair_stats_dense`, which gives the same numbers.
+    """
+    if isinstance(links, ParticleLinks) and links.pair_dep is not None:
+        dep_t = deps[0]
+        has_y = bool(np.any((dep_t == FT_DEP_FIXING) | (dep_t == FT_DEP_REINFORCING)))
+        if k == 2 and not has_y:
+            last_only = n_sweeps - burn_in == 1  # the pair statistics of one state: a matrix product
+            mean, mean_sq = __getattr__("gibbs_pair_stats_similar")(
+                n_sweeps, burn_in, ystate, p_ptr, p_idx, p_val, links.pair_dep, _similar_weights(deps), plabel,
+                label_w, theta, acc, cprop, deps, offs, states, n_stats, not last_only,
+            )  # fmt: skip
+            if last_only:
+                _add_pair_stats(p_ptr, p_idx, p_val, deps, links.pair_both, int(offs[4]), mean, mean_sq)
+            return mean, mean_sq
+        return __getattr__("gibbs_pair_stats_dense")(
+            n_sweeps, burn_in, ystate, p_ptr, p_idx, p_val, links.pair_dep, plabel, k, label_w, theta, acc, cprop,
+            deps, offs, states, n_stats, has_y,
+        )  # fmt: skip
+    return __getattr__("gibbs_pair_stats_links")(
+        n_sweeps, burn_in, ystate, p_ptr, p_idx, p_val, tuple(links[:4]), plabel, k, label_w, theta, acc, cprop, deps,
+        offs, states, n_stats,
+    )  # fmt: skip

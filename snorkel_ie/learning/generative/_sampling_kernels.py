@@ -4,8 +4,9 @@
   through splitmix64, so a seed reproduces a run to the bit with any number of threads.
 * :func:`gibbs_free_stats` - a persistent Gibbs chain over ``(Y, LF outputs)``, ``Y``
   Rao-Blackwellised.
-* :func:`particle_links` / :func:`gibbs_pair_stats` - the same chain when abstentions are
-  observed, visiting only the pairs of voting LFs that share a dependency factor.
+* :func:`particle_links` / :func:`gibbs_pair_stats_links` - the same chain when abstentions
+  are observed, visiting only the pairs of voting LFs that share a dependency factor (the
+  pair-table forms for dense dependency sets are in :mod:`._pair_kernels`).
 
 See :mod:`._gibbs` for the encoding of the arrays and of the dependency tuple.
 """
@@ -212,6 +213,26 @@ def particle_links(p_ptr, p_idx, deps):
     return l_ptr, l_up, l_other, l_dep
 
 
+@njit(cache=True)
+def link_counts(p_ptr, p_idx, adj_ptr, adj_other):
+    """:func:`particle_links`' ``l_ptr`` alone (the live factors of every vote), without the lists."""
+    n_p = p_ptr.shape[0] - 1
+    n_v = p_idx.shape[0]
+    pos = np.full(adj_ptr.shape[0] - 1, -1, dtype=np.int64)
+    l_ptr = np.zeros(n_v + 1, dtype=np.int64)
+    for p in range(n_p):
+        _mark(pos, p_idx, p_ptr[p], p_ptr[p + 1], True)
+        for t in range(p_ptr[p], p_ptr[p + 1]):
+            a = p_idx[t]
+            for s in range(adj_ptr[a], adj_ptr[a + 1]):
+                if pos[adj_other[s]] >= 0:
+                    l_ptr[t + 1] += 1
+        _mark(pos, p_idx, p_ptr[p], p_ptr[p + 1], False)
+    for t in range(n_v):
+        l_ptr[t + 1] += l_ptr[t]
+    return l_ptr
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _mark(pos, p_idx, lo, hi, on):
     for t in range(lo, hi):
@@ -219,11 +240,11 @@ def _mark(pos, p_idx, lo, hi, on):
 
 
 @njit(cache=True, parallel=True)
-def gibbs_pair_stats(
+def gibbs_pair_stats_links(
     n_sweeps, burn_in, ystate, p_ptr, p_idx, p_val, links, plabel, k, label_w, theta, acc, cprop, deps, offs,
     states, n_stats,
 ):  # fmt: skip
-    """:func:`gibbs_free_stats` for abstentions observed: only the votes are sampled.
+    """:func:`gibbs_free_stats` for abstentions observed: only the votes are sampled (link lists).
 
     Particle ``p`` holds the votes of one row: LFs ``p_idx[p_ptr[p]:p_ptr[p + 1]]`` with
     values ``p_val`` (``1..k``, updated in place). Given which LFs vote, an LF's conditional

@@ -22,7 +22,13 @@ import weakref
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["binary_clamped_stats", "binary_posterior", "can_use_binary_posterior"]
+__all__ = [
+    "binary_clamped_stats",
+    "binary_epoch_stats",
+    "binary_posterior",
+    "can_use_binary_epoch_stats",
+    "can_use_binary_posterior",
+]
 
 _memo: dict[str, tuple] = {}
 
@@ -45,6 +51,28 @@ def _signed_matrix(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n_
     _memo.clear()
     _memo["signed"] = (tuple(weakref.ref(a, _forget) for a in (indptr, indices, data)), S)
     return S
+
+
+def _indicator_matrix(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n_lfs: int) -> sp.csr_matrix:
+    """``|S|``: 1 per vote, cached with ``S``."""
+    S = _signed_matrix(indptr, indices, data, n_lfs)
+    hit = _memo.get("indicator")
+    if hit is not None and hit[0] is S:
+        return hit[1]
+    B = abs(S)
+    _memo["indicator"] = (S, B)
+    return B
+
+
+def _log_odds_half(indptr, indices, data, row_label, label_w, theta, acc, cprop) -> np.ndarray:
+    """Half the class log-odds per row: ``(theta1 - theta0) / 2 + sum_j (s_ij acc_j + cprop_j)`` (+- label)."""
+    h = _signed_matrix(indptr, indices, data, acc.shape[0]) @ acc
+    if np.any(cprop):
+        h += _indicator_matrix(indptr, indices, data, acc.shape[0]) @ cprop
+    h += 0.5 * (theta[1] - theta[0])
+    if row_label.shape[0]:
+        h += np.where(row_label == 2, label_w, np.where(row_label == 1, -label_w, 0.0))
+    return h
 
 
 def _log_cosh2(half: np.ndarray) -> float:
@@ -79,6 +107,38 @@ def can_use_binary_posterior(k_max: int, row_card: np.ndarray, deps: tuple) -> b
     return k_max == 2 and row_card.shape[0] == 0 and deps[0].shape[0] == 0
 
 
+def can_use_binary_epoch_stats(k_max, row_card, deps, free_local, all_deps) -> bool:
+    """Whether :func:`binary_epoch_stats` computes :func:`._exact_kernels.epoch_stats` (clamped part only).
+
+    Binary, uniform cardinality, no free statistics asked for, abstentions observed and a
+    dependency tuple whose adjacency lists no factor (training passes only the factors
+    that involve ``Y``; without fixing or reinforcing ones there are none): the dependency
+    factors then add nothing to ``P(Y | votes)`` nor to the statistics.
+    """
+    no_factors = deps[6].shape[0] == 0
+    return k_max == 2 and row_card.shape[0] == 0 and not free_local and not all_deps and no_factors
+
+
+def binary_epoch_stats(indptr, indices, data, row_label, label_w, theta, acc, cprop, offs, n_stats):
+    """:func:`._exact_kernels.epoch_stats` where :func:`can_use_binary_epoch_stats` holds.
+
+    Returns
+    -------
+    clamped, free, free_var, loglik
+        As the numba kernel: the free statistics are zero (not asked for).
+    """
+    h = _log_odds_half(indptr, indices, data, row_label, label_w, theta, acc, cprop)
+    m = acc.shape[0]
+    s_mean = np.tanh(h)
+    cl = np.zeros(n_stats)
+    o_acc, o_cprop = int(offs[1]), int(offs[3])
+    cl[0] = s_mean.sum()
+    cl[o_acc : o_acc + m] = _signed_matrix(indptr, indices, data, m).T @ s_mean
+    cl[o_cprop : o_cprop + m] = _indicator_matrix(indptr, indices, data, m).T @ s_mean
+    ll = _log_cosh2(h) + 0.5 * (theta[0] + theta[1]) * h.shape[0]
+    return cl, np.zeros(n_stats), np.zeros(n_stats), ll
+
+
 def binary_posterior(
     indptr: np.ndarray,
     indices: np.ndarray,
@@ -95,15 +155,8 @@ def binary_posterior(
     The class log-odds of row i is ``theta[1] - theta[0] + 2 sum_j (s_ij acc_j + cprop_j)``
     plus ``+-2 label_w`` for a known label (``row_label`` in ``1..2``, ``0`` unknown, or empty).
     """
-    S = _signed_matrix(indptr, indices, data, acc.shape[0])
-    d = S @ acc
-    if np.any(cprop):
-        B = abs(S)  # the vote indicator
-        d += B @ cprop
+    d = _log_odds_half(indptr, indices, data, row_label, label_w, theta, acc, cprop)
     d *= 2.0
-    d += theta[1] - theta[0]
-    if row_label.shape[0]:
-        d += np.where(row_label == 2, 2.0 * label_w, np.where(row_label == 1, -2.0 * label_w, 0.0))
     pos = d >= 0
     e = np.abs(d, out=d)
     np.negative(e, out=e)

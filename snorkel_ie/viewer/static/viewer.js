@@ -116,11 +116,16 @@ export function mount(root, backend, config) {
     for (const c of [...choices, { value: 0, name: "Clear", key: "c" }]) {
       const b = el("button", { type: "button", class: "sv-btn" + (rec.label === c.value && c.value ? " sv-on" : ""),
         "data-value": c.value, text: c.key ? `${c.name} (${c.key})` : c.name });
-      b.addEventListener("click", (e) => { e.stopPropagation(); state.selected = i; label(c.value); });
+      b.addEventListener("click", (e) => {
+        e.stopPropagation();
+        root.focus({ preventScroll: true });  // the button is redrawn; keep the keys working
+        state.selected = i;
+        label(c.value);
+      });
       buttons.append(b);
     }
     card.append(buttons);
-    card.addEventListener("click", () => { select(i); root.focus(); });
+    card.addEventListener("click", () => { select(i); root.focus({ preventScroll: true }); });
     return card;
   }
 
