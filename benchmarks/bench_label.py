@@ -270,15 +270,51 @@ def make_cdr_lfs(train_pairs):
     return [*lfs, LF_distant_supervision, LF_far_apart, LF_close, LF_chemical_after, LF_unnormalised, LF_in_title_like]
 
 
-def make_cheap_lf(k: int, salt: int = 0):
+def make_cheap_lf(k: int, salt: int = 0, *, name: str | None = None):
     mod = 7 + (k % 13)
 
     def lf(c):
         v = (len(c[0].get_span()) * 31 + c.id * (k + 1) + salt) % mod
         return 1 if v == 0 else (-1 if v == 1 else 0)
 
-    lf.__name__ = f"LF_cheap_{k}"
+    lf.__name__ = name or f"LF_cheap_{k}"
     return lf
+
+
+def labeling_overhead(session, cls, split: int, n_lfs: int = 30, reps: int = 3) -> dict:
+    """Labeling with in-memory candidates against the bare LF calls on the same candidates.
+
+    The annotator first runs once (it keeps the candidate views in memory); then, ``reps``
+    times, a new set of ``n_lfs`` LFs (new names: every one runs and writes its rows, nothing
+    is deleted) is applied, and the same LFs are called bare on the kept views
+    (``[lf(c) for c in part]``, the floor of any annotator). Medians over the repetitions.
+    """
+    LabelAnnotator(lfs=[make_cheap_lf(0)]).apply(split, session=session, candidate_class=cls, progress=False)
+    labeler = LabelAnnotator(lfs=[make_cheap_lf(k, name=f"LF_warm_{k}") for k in range(n_lfs)])
+    labeler.apply(split, session=session, candidate_class=cls, progress=False)
+    runs = []
+    for rep in range(reps):
+        labeler.lfs = [make_cheap_lf(k, salt=rep + 3, name=f"LF_over{rep}_{k}") for k in range(n_lfs)]
+        t = time.perf_counter()
+        L = labeler.apply(split, session=session, candidate_class=cls, progress=False)
+        total = time.perf_counter() - t
+        phases = labeler.last_summary.phase_seconds
+        parts = list(labeler._cache["parts"].values())  # the views the run used
+        t = time.perf_counter()
+        for cands in parts:
+            for lf in labeler.lfs:
+                [lf(c) for c in cands]  # the bare calls are what is measured
+        bare = time.perf_counter() - t
+        runs.append((total, phases.get("apply", 0.0), phases.get("write", 0.0), bare))
+    total, apply, write, bare = (float(np.median(x)) for x in zip(*runs, strict=True))
+    return {"n": L.shape[0], "m": n_lfs, "nnz": L.nnz, "total": total, "apply": apply, "write": write, "bare": bare}
+
+
+def fmt_overhead(backend: str, r: dict) -> str:
+    return (
+        f"{backend:<10} {r['n']:>9,} x {r['m']:<3} {r['nnz']:>9,} {r['bare']:>8.2f} {r['apply']:>8.2f} "
+        f"{r['write']:>8.2f} {r['total']:>8.2f} {r['apply'] / r['bare']:>9.2f} {r['total'] / r['bare']:>9.2f}"
+    )
 
 
 # -- measurement -----------------------------------------------------------------------------
@@ -356,12 +392,36 @@ def drop_pg(url: str) -> None:
     engine.dispose()
 
 
+def overhead_only(backends: list[str], n: int) -> None:
+    docs = synthetic_docs(n)
+    rows = []
+    for backend in backends:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = backend_url(backend, Path(tmp))
+            if url is None:
+                continue
+            session = SnorkelSession(url)
+            bulk_corpus(session, docs, "pair")
+            rows.append(fmt_overhead(backend, labeling_overhead(session, Pair, 0)))
+            session.close()
+            dispose_engines()
+            if backend == "postgresql":
+                drop_pg(url)
+    print(f"{'backend':<10} {'cands x LFs':>15} {'nnz':>9} {'bare s':>8} {'apply s':>8} {'write s':>8} {'total s':>8} "
+          f"{'apply x':>9} {'total x':>9}")  # fmt: skip
+    print("\n".join(rows))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="100k synthetic candidates instead of 1M")
     ap.add_argument("--n", type=int, default=None)
     ap.add_argument("--backends", default="sqlite,postgresql")
+    ap.add_argument("--overhead-only", action="store_true", help="only the labeling-overhead table (100k candidates)")
     args = ap.parse_args()
+    if args.overhead_only:
+        overhead_only(args.backends.split(","), args.n or 100_000)
+        return
     n_syn = args.n or (100_000 if args.quick else 1_000_000)
     cdr, train_pairs = cdr_docs()
     cdr_lfs = make_cdr_lfs(train_pairs)
@@ -372,7 +432,7 @@ def main() -> None:
         f"{'backend':<10} {'workload':<22} {'cands':>9} {'LFs':>3} {'nnz':>10} {'cold s':>8} {'full s':>8} "
         f"{'incr s':>7} {'inc/cold':>7} {'inc/full':>7} {'MLF/s':>8} {'krows/s':>9} {'Mnnz/s':>8}"
     )
-    lines, notes = [], []
+    lines, notes, overhead = [], [], []
     for backend in args.backends.split(","):
         with tempfile.TemporaryDirectory() as tmp:
             url = backend_url(backend, Path(tmp))
@@ -396,6 +456,7 @@ def main() -> None:
             notes.append(f"{backend}: built {n_made:,} synthetic candidates in {time.perf_counter() - t:.1f} s")
             r = run_workload(session, cheap, make_cheap_lf(7, salt=1), 0, Pair)
             lines.append(fmt_row(backend, "synthetic x50", r))
+            overhead.append(fmt_overhead(backend, labeling_overhead(session, Pair, 0)))
             r30 = None
             if not args.quick:
                 notes.append(f"{backend}: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB")
@@ -415,6 +476,12 @@ def main() -> None:
     print("incr = re-run after one LF changed; MLF/s = LF calls per second (apply phase of the full run);")
     print("krows/s = label rows persisted per second (write phase); Mnnz/s = load_matrix rate.")
     print("\n".join(notes))
+    print("\nlabeling overhead: 30 LFs on the synthetic candidates, kept in memory by the annotator (medians of 3)")
+    print(f"{'backend':<10} {'cands x LFs':>15} {'nnz':>9} {'bare s':>8} {'apply s':>8} {'write s':>8} {'total s':>8} "
+          f"{'apply x':>9} {'total x':>9}")  # fmt: skip
+    print("\n".join(overhead))
+    print("bare = the LF calls alone on the same candidate views; apply = the annotator's call phase;")
+    print("write = persisting the rows; total = the whole apply() (fingerprint, keys, write, matrix); x = / bare.")
 
 
 if __name__ == "__main__":

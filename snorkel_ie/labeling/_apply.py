@@ -135,12 +135,19 @@ def _load_orm(engine: Engine, ids: np.ndarray, job: Job) -> list[Any]:
         return list(session.scalars(q).unique())
 
 
+_NONE_IS_ZERO = {None: 0}
+
+
 def _convert(values: list[Any], allowed: np.ndarray) -> tuple[np.ndarray, list[tuple[int, str]]]:
-    """LF outputs -> int64 array (0 = abstain) and [(position, message)] of invalid outputs."""
+    """LF outputs -> int64 array (0 = abstain) and [(position, message)] of invalid outputs.
+
+    The common case (ints, bools and None only) runs at C speed: one pass over the types,
+    one over the values (``None`` mapped to 0 by a dict lookup), one ``isin``.
+    """
     bad: list[tuple[int, str]] = []
     types = set(map(type, values))
     if all(issubclass(t, _INT_TYPES) for t in types):
-        arr = np.fromiter((0 if v is None else v for v in values), dtype=np.int64, count=len(values))
+        arr = np.fromiter(map(_NONE_IS_ZERO.get, values, values), dtype=np.int64, count=len(values))
     else:
         arr = np.zeros(len(values), dtype=np.int64)
         for i, v in enumerate(values):
@@ -150,15 +157,40 @@ def _convert(values: list[Any], allowed: np.ndarray) -> tuple[np.ndarray, list[t
                 bad.append(
                     (i, f"returned {v!r} ({type(v).__name__}); expected an int in {allowed.tolist()}, a bool or None")
                 )
-    outside = ~np.isin(arr, allowed)
-    for i in np.nonzero(outside)[0]:
-        bad.append((int(i), f"returned {int(arr[i])}, outside the allowed values {allowed.tolist()} (0/None abstains)"))
-        arr[i] = 0
+    if arr.size and (arr.min() < allowed[0] or arr.max() > allowed[-1]):  # allowed is a range: -1..1 or 0..k
+        outside = ~np.isin(arr, allowed)
+        for i in np.nonzero(outside)[0]:
+            bad.append(
+                (int(i), f"returned {int(arr[i])}, outside the allowed values {allowed.tolist()} (0/None abstains)")
+            )
+            arr[i] = 0
     return arr, bad
 
 
 def allowed_values(cardinality: int) -> np.ndarray:
     return np.array([-1, 0, 1]) if cardinality == 2 else np.arange(cardinality + 1)
+
+
+def _call(lf: Callable[..., Any], name: str, cands: Sequence[Any], rec: ErrorRecord, fail_fast: bool) -> list[Any]:
+    """``[lf(c) for c in cands]``, with ``None`` (and an error in ``rec``) where the LF raised.
+
+    ``list.extend(map(lf, ...))`` runs the calls in C with nothing per call but the call
+    itself; when an LF raises, the outputs so far are kept (``extend`` appends as it
+    goes), the error is recorded and the calls resume after the candidate that raised.
+    """
+    out: list[Any] = []
+    n = len(cands)
+    while len(out) < n:
+        start = len(out)
+        try:
+            out.extend(map(lf, cands[start:] if start else cands))
+        except Exception as err:
+            c = cands[len(out)]
+            if fail_fast:
+                raise LabelingError(f"LF {name!r} raised on candidate {c.id}: {describe_error(err)}") from err
+            rec.add(c.id, describe_error(err))
+            out.append(None)
+    return out
 
 
 def apply_lfs(
@@ -169,16 +201,7 @@ def apply_lfs(
     positions, values, errors = [], [], {}
     for name, lf in lfs:
         rec = ErrorRecord()
-        out: list[Any] = []
-        append = out.append
-        for c in cands:
-            try:
-                append(lf(c))
-            except Exception as err:
-                if fail_fast:
-                    raise LabelingError(f"LF {name!r} raised on candidate {c.id}: {describe_error(err)}") from err
-                rec.add(c.id, describe_error(err))
-                append(None)
+        out = _call(lf, name, cands, rec, fail_fast)
         arr, bad = _convert(out, allowed)
         for i, message in bad:
             if fail_fast:
