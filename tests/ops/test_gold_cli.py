@@ -101,7 +101,7 @@ def test_ops_gold_load_bad_line_writes_nothing(extracted_url: str, workdir: Path
                                                needle: str) -> None:  # fmt: skip
     pairs = _stable_pairs(extracted_url)
     path = workdir / f"bad{suffix}"
-    good = (f"{pairs[0][1]}\t{pairs[0][2]}\t1\n" if suffix == ".tsv" else "")
+    good = f"{pairs[0][1]}\t{pairs[0][2]}\t1\n" if suffix == ".tsv" else ""
     path.write_text(good + body if suffix == ".tsv" else body, encoding="utf-8")
     r = run(("gold", "load", str(path), *CLASS), db_url=extracted_url, cwd=workdir)
     assert_one_line_error(r, 1, f"{path}:", needle)
