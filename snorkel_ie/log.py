@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from typing import TextIO
 
 __all__ = ["ROOT", "configure", "report"]
@@ -61,6 +62,33 @@ def report(logger: logging.Logger, text: str) -> None:
         sys.stdout.flush()
 
 
+class _StderrHandler(logging.StreamHandler):
+    """A stream handler on whatever ``sys.stderr`` is when a record is emitted (test runners swap it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
+_original_showwarning = warnings.showwarning
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A Python warning as one record on ``py.warnings``: ``Category: message`` without the source line."""
+    if file is not None:  # an explicit file (warnings.showwarning called directly): as Python does
+        _original_showwarning(message, category, filename, lineno, file, line)
+        return
+    text = " ".join(str(message).split())
+    logging.getLogger("py.warnings").warning("%s: %s", category.__name__, text)
+
+
 def configure(*, verbosity: int = 0, stream: TextIO | None = None, fmt: str = "%(message)s") -> logging.Handler:
     """Send ``snorkel_ie`` records to ``stream`` (stderr) and route Python warnings through logging.
 
@@ -69,7 +97,7 @@ def configure(*, verbosity: int = 0, stream: TextIO | None = None, fmt: str = "%
     verbosity
         ``-1`` warnings and errors only (``-q``), ``0`` also INFO (the default), ``1`` also DEBUG (``-v``).
     stream
-        Where the lines go; ``sys.stderr`` by default.
+        Where the lines go; by default the ``sys.stderr`` of the moment each line is written.
     fmt
         The :class:`logging.Formatter` format.
 
@@ -77,19 +105,20 @@ def configure(*, verbosity: int = 0, stream: TextIO | None = None, fmt: str = "%
     -------
     logging.Handler
         The one console handler (calling again replaces it, so repeated calls do not duplicate lines).
+        A warning becomes one line ``Category: message``.
     """
     root = logging.getLogger(ROOT)
     for h in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
         root.removeHandler(h)
-    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(logging.Formatter(fmt))
     root.addHandler(handler)
     root.setLevel(_LEVELS[max(-1, min(1, int(verbosity)))])
-    logging.captureWarnings(True)
+    warnings.showwarning = _show_warning
     warnings_logger = logging.getLogger("py.warnings")
-    if handler not in warnings_logger.handlers:
-        for h in [h for h in warnings_logger.handlers if h.get_name() == _HANDLER_NAME]:
-            warnings_logger.removeHandler(h)
-        warnings_logger.addHandler(handler)
+    for h in [h for h in warnings_logger.handlers if h.get_name() == _HANDLER_NAME]:
+        warnings_logger.removeHandler(h)
+    warnings_logger.addHandler(handler)
+    warnings_logger.propagate = False
     return handler

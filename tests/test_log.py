@@ -17,11 +17,13 @@ from snorkel_ie.log import configure, report
 def clean_snorkel_logger():
     root = logging.getLogger("snorkel_ie")
     handlers, level = list(root.handlers), root.level
+    showwarning = warnings.showwarning
     yield root
     root.handlers[:] = handlers
     root.setLevel(level)
-    logging.captureWarnings(False)
+    warnings.showwarning = showwarning
     logging.getLogger("py.warnings").handlers.clear()
+    logging.getLogger("py.warnings").propagate = True
 
 
 def test_import_adds_only_a_null_handler() -> None:

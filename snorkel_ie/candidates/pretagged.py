@@ -18,6 +18,20 @@ from snorkel_ie.errors import CandidateError
 __all__ = ["PretaggedCandidateExtractor"]
 
 
+def _position(span: TemporarySpan) -> int:
+    return getattr(span.sentence, "position", 0) or 0
+
+
+def _closeness(args: tuple[TemporarySpan, ...]) -> tuple[int, ...]:
+    """Sort key of a mention tuple: sentences apart, then characters apart, then where it starts."""
+    where = [
+        (_position(a), a.sentence.abs_char_start + a.char_start, a.sentence.abs_char_start + a.char_end) for a in args
+    ]
+    sentences = max(w[0] for w in where) - min(w[0] for w in where)
+    gap = max(w[1] for w in where) - min(w[2] for w in where)
+    return (sentences, max(gap, 0), min(w[1] for w in where))
+
+
 class PretaggedCandidateExtractor(_Extractor):
     """Candidates from mentions tagged on the tokens, one entity type per argument.
 
@@ -38,6 +52,11 @@ class PretaggedCandidateExtractor(_Extractor):
     max_sentence_distance
         With document scope, drop pairs whose sentences lie further apart (in sentence
         positions); None keeps every pair of the document.
+    closest_per_entity_pair
+        With document scope, keep for each tuple of entity ids (``entity_cids``) only the
+        ``k`` mention tuples that lie closest (fewest sentences apart, then fewest
+        characters; ties by text order); None keeps them all. Mentions without an id
+        are their own entity. ``1`` gives one candidate per entity pair of a document.
 
     Examples
     --------
@@ -56,6 +75,7 @@ class PretaggedCandidateExtractor(_Extractor):
         symmetric_relations: bool = False,
         scope: str = "sentence",
         max_sentence_distance: int | None = None,
+        closest_per_entity_pair: int | None = None,
     ):
         super().__init__(
             candidate_class,
@@ -73,6 +93,16 @@ class PretaggedCandidateExtractor(_Extractor):
             )
         self.entity_types = entity_types
         self.entity_sep = entity_sep
+        if closest_per_entity_pair is not None and (
+            isinstance(closest_per_entity_pair, bool)
+            or not isinstance(closest_per_entity_pair, int)
+            or closest_per_entity_pair < 1
+        ):
+            raise CandidateError(
+                f"PretaggedCandidateExtractor: closest_per_entity_pair must be a positive integer or None; "
+                f"got {closest_per_entity_pair!r}"
+            )
+        self.closest_per_entity_pair = closest_per_entity_pair
 
     attributes = ("words", "char_offsets", "abs_char_offsets", "entity_types", "entity_cids")
 
@@ -105,6 +135,26 @@ class PretaggedCandidateExtractor(_Extractor):
             bounds = sorted({(offsets[a], offsets[b] + len(words[b])) for a, b in found})
             out[t] = [TemporarySpan(sentence, start, end) for start, end in bounds]
         return out
+
+    def candidates_for_document(self, sentences: Any) -> list[tuple[TemporarySpan, ...]]:
+        tuples = super().candidates_for_document(sentences)
+        k = self.closest_per_entity_pair
+        if k is None:
+            return tuples
+        groups: dict[tuple[Any, ...], list[tuple[tuple[int, ...], tuple[TemporarySpan, ...]]]] = defaultdict(list)
+        for args in tuples:
+            ids = tuple(self._entity_id(a) for a in args)
+            groups[ids].append((_closeness(args), args))
+        kept = [args for members in groups.values() for _, args in sorted(members, key=lambda m: m[0])[:k]]
+        order = {id(t): i for i, t in enumerate(tuples)}
+        return sorted(kept, key=lambda t: order[id(t)])
+
+    def _entity_id(self, span: TemporarySpan) -> Any:
+        cids = span.get_attrib_tokens("entity_cids")
+        value = cids[0] if cids else None
+        if value is None or str(value) in ("", "-1"):
+            return ("mention", _position(span), span.char_start, span.char_end)
+        return str(value)
 
     def argument_spans(self, sentence: Any) -> list[list[TemporarySpan]]:
         by_type = self.mentions(sentence)

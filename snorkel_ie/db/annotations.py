@@ -21,6 +21,7 @@ from snorkel_ie.db.copy import copy_out_arrays
 from snorkel_ie.db.dbapi import is_postgres
 from snorkel_ie.db.models import Candidate, CandidateSpan, Marginal
 from snorkel_ie.db.views import candidate_filter
+from snorkel_ie.errors import ConfigurationError
 
 __all__ = [
     "TABLE_VALUE_TYPE",
@@ -28,6 +29,7 @@ __all__ = [
     "argument_row_sums",
     "candidate_ids",
     "candidate_types",
+    "check_split",
     "delete_marginals",
     "delete_rows",
     "fetch_columns",
@@ -59,8 +61,23 @@ def fetch_columns(conn: Connection, stmt, types: Sequence[str]) -> list[np.ndarr
     return [rec[f"v{i}"].copy() for i in range(len(types))]
 
 
+MAX_SPLIT = 2**31 - 1
+"""The largest split the ``candidate.split`` column (a 32-bit integer) holds."""
+
+
+def check_split(split: int | None) -> None:
+    """Refuse a split the database cannot hold (not a whole number in 0 .. 2**31 - 1), before any query."""
+    if split is None:
+        return
+    if isinstance(split, bool) or not isinstance(split, (int, np.integer)) or not 0 <= int(split) <= MAX_SPLIT:
+        raise ConfigurationError(
+            f"split must be a whole number from 0 to {MAX_SPLIT} (0 train, 1 dev, 2 test); got {split!r}"
+        )
+
+
 def candidate_ids(conn: Connection, *, split: int | None, candidate_type: str | None) -> np.ndarray:
     """Sorted ids of the candidates of ``split`` (and ``candidate_type``, when given)."""
+    check_split(split)
     c = Candidate.__table__
     stmt = select(c.c.id).where(*candidate_filter(split=split, candidate_type=candidate_type)).order_by(c.c.id)
     (ids,) = fetch_columns(conn, stmt, ["i4"])
@@ -69,6 +86,7 @@ def candidate_ids(conn: Connection, *, split: int | None, candidate_type: str | 
 
 def candidate_types(conn: Connection, *, split: int | None) -> list[str]:
     """The candidate types present in ``split`` (None: any)."""
+    check_split(split)
     c = Candidate.__table__
     stmt = select(c.c.type).where(*candidate_filter(split=split, candidate_type=None)).distinct()
     return sorted(r[0] for r in dbapi.fetchall(conn, stmt))

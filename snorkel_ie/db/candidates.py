@@ -30,6 +30,7 @@ from snorkel_ie.db.views import chunks
 __all__ = [
     "count_candidates",
     "delete_candidates",
+    "delete_documents_with_prefix",
     "forget_lf_runs",
     "sentence_ids_by_document",
     "sentence_ids_by_document_name",
@@ -73,6 +74,16 @@ def sentence_ids_by_document(conn: Connection, sentence_ids: Sequence[int]) -> l
     for doc_id, _position, sid in sorted(rows):
         groups.setdefault(doc_id, []).append(sid)
     return list(groups.values())
+
+
+def delete_documents_with_prefix(conn: Connection, prefix: str) -> int:
+    """Delete the documents whose names start with ``prefix`` (cascading to their sentences,
+    spans, candidates and annotations); returns how many."""
+    if not prefix:
+        raise ValueError("delete_documents_with_prefix needs a non-empty prefix")
+    d = Document.__table__
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return conn.execute(delete(d).where(d.c.name.like(escaped + "%", escape="\\"))).rowcount
 
 
 def forget_lf_runs(conn: Connection, candidate_type: str, split: int) -> None:

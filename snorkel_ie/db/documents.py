@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, delete, select
 
 from snorkel_ie.db.bulk import allocate_ids, insert_rows
+from snorkel_ie.db.locks import transaction_lock
 from snorkel_ie.db.models import Document
 from snorkel_ie.db.models.context import TOKEN_ATTRIBUTES, document_stable_id
 from snorkel_ie.db.views import chunks
@@ -51,6 +52,9 @@ def write_documents(conn: Connection, docs: Sequence[Any]) -> Written:
     """
     if not docs:
         return Written()
+    # Two jobs writing the same documents at once: the second waits here until the first
+    # commits, then finds those names stored (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises).
+    transaction_lock(conn, "documents")
     stored = stored_document_names(conn, [d.name for d in docs])
     docs = [d for d in docs if d.name not in stored]
     n_sent = sum(len(d.sentences) for d in docs)

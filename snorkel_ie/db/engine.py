@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool, StaticPool
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
 
 from snorkel_ie.errors import ConfigurationError, DatabaseError
 
@@ -74,21 +74,29 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _is_locked(err: BaseException) -> bool:
+    return isinstance(err, sqlite3.OperationalError) and "database is locked" in str(err)
+
+
+def lock_retry() -> Retrying:
+    """The retry policy for SQLite's "database is locked": exponential backoff from 1 ms to 50 ms, up to the busy timeout.
+
+    Statements wait on SQLite's busy timeout by themselves; a few operations (the switch
+    to WAL of a new file) are answered "locked" at once and are retried with this policy.
+    """
+    return Retrying(
+        retry=retry_if_exception(_is_locked),
+        wait=wait_exponential(multiplier=0.001, max=0.05),
+        stop=stop_after_delay(SQLITE_BUSY_TIMEOUT_MS / 1000),
+        reraise=True,
+    )
+
+
 def _switch_to_wal(cursor) -> None:
     # While another process turns a new file into a WAL database, SQLite answers
     # "database is locked" at once instead of waiting on the busy timeout, so several
-    # processes opening one new file together retry here for up to that timeout.
-    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
-    delay = 0.001
-    while True:
-        try:
-            cursor.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as err:
-            if "database is locked" not in str(err) or time.monotonic() + delay > deadline:
-                raise
-        time.sleep(delay)
-        delay = min(2 * delay, 0.05)
+    # processes opening one new file together retry here (lock_retry).
+    lock_retry()(cursor.execute, "PRAGMA journal_mode = WAL")
 
 
 def _is_memory_database(url: URL) -> bool:
@@ -143,13 +151,60 @@ def make_engine(url: str | URL | None = None, *, pool_size: int = 5, max_overflo
             )
             event.listen(engine, "begin", _one_transaction_at_a_time)
         else:
-            if not database.startswith("file:"):
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            if not database.startswith("file:") and not Path(database).parent.is_dir():
+                raise ConfigurationError(
+                    f"the folder {Path(database).parent} of the SQLite database {safe_url(parsed)} does not exist; "
+                    "create it, or give another path (snorkel-ie creates no folders)"
+                )
             engine = create_engine(parsed, poolclass=NullPool)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    return create_engine(parsed, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, pool_recycle=3600)
+    else:
+        engine = create_engine(
+            parsed, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, pool_recycle=3600
+        )
+    event.listen(engine, "handle_error", _connection_error)
+    return engine
+
+
+def _connection_error(context) -> None:
+    """Turn a failure to connect into the package's one-line :class:`DatabaseError` (the password hidden).
+
+    Errors of statements (an integrity error a caller retries, a lock timeout) pass
+    through unchanged: only a connection that could not be opened is rewritten.
+    """
+    if context.connection is not None or context.statement is not None or context.is_pre_ping:
+        return
+    engine = context.engine
+    detail = str(context.original_exception).strip().splitlines()
+    reason = detail[0].strip() if detail else type(context.original_exception).__name__
+    if engine is not None and engine.url.get_backend_name() == "sqlite":
+        raise DatabaseError(f"cannot open the SQLite database {safe_url(engine.url)}: {reason}") from (
+            context.original_exception
+        )
+    where = safe_url(engine.url) if engine is not None else "the database"
+    raise DatabaseError(
+        f"cannot connect to {where}: {reason}; check the host, port, user, password, database name and "
+        "sslmode of the URL (--db or $SNORKELDB)"
+    ) from context.original_exception
+
+
+def require_database(engine: Engine) -> None:
+    """Refuse a SQLite file that does not exist, for commands that only read (they must not create one).
+
+    Raises
+    ------
+    DatabaseError
+        ``engine`` names a SQLite file that is not there.
+    """
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or _is_memory_database(url) or (url.database or "").startswith("file:"):
+        return
+    if not Path(url.database).is_file():
+        raise DatabaseError(
+            f"no database at {safe_url(url)}; check --db / $SNORKELDB, or create it with "
+            "'snorkel-ie db upgrade' or 'snorkel-ie parse'"
+        )
 
 
 def get_engine(url: str | URL | None = None) -> Engine:

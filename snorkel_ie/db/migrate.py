@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
-from snorkel_ie.db.engine import WRITE_LOCK
+from snorkel_ie.db.engine import WRITE_LOCK, require_database, safe_url
 from snorkel_ie.errors import SchemaError
 
 _lock = threading.Lock()
@@ -113,3 +113,21 @@ def ensure_schema(engine: Engine) -> None:
         return
     with _lock:
         _upgrade_locked(engine, "head", refuse_unknown=True)
+
+
+def require_schema(engine: Engine) -> None:
+    """Refuse a database that does not exist or holds no snorkel-ie schema (for jobs that only read).
+
+    Raises
+    ------
+    DatabaseError
+        A SQLite file that is not there, or a server that cannot be reached.
+    SchemaError
+        The database has no snorkel-ie tables.
+    """
+    require_database(engine)
+    if current_revision(engine) is None:
+        raise SchemaError(
+            f"{safe_url(engine.url)} holds no snorkel-ie schema; create it with 'snorkel-ie db upgrade' "
+            "or 'snorkel-ie parse', or check --db / $SNORKELDB"
+        )

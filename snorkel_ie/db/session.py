@@ -10,7 +10,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from snorkel_ie.db.engine import get_engine, safe_url
-from snorkel_ie.db.migrate import ensure_schema
+from snorkel_ie.db.migrate import ensure_schema, require_schema
 
 
 class SnorkelSession(Session):
@@ -23,6 +23,10 @@ class SnorkelSession(Session):
         SQLite file ``snorkel.db`` in the working directory.
     bind
         An existing engine to use instead of ``url``.
+    create
+        False: refuse a database that does not exist yet, or holds no snorkel-ie schema
+        (:class:`~snorkel_ie.errors.DatabaseError`), instead of creating it: for jobs that
+        only read, such as ``snorkel-ie db info`` or ``evaluate``.
 
     The database is brought to the migration head when it is behind; the stored
     revision is checked each time a session is opened. ``sqlite:///:memory:`` gives
@@ -38,8 +42,10 @@ class SnorkelSession(Session):
     >>> session.close()
     """
 
-    def __init__(self, url: str | URL | None = None, *, bind: Engine | None = None, **kwargs: Any):
+    def __init__(self, url: str | URL | None = None, *, bind: Engine | None = None, create: bool = True, **kwargs: Any):
         engine = bind if bind is not None else get_engine(url)
+        if not create:
+            require_schema(engine)
         ensure_schema(engine)
         kwargs.setdefault("expire_on_commit", False)
         super().__init__(bind=engine, **kwargs)

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-from snorkel_ie.labeling.lf_helpers import get_tagged_text
+from snorkel_ie.labeling.lf_helpers import get_tagged_text, same_sentence
 
 LF = Callable[[Any], int]
 
@@ -37,8 +37,11 @@ def ltp(words: Iterable[str]) -> str:
 
 
 def _closer_entity(c: Any, anchor: Any, other: Any, entity_type: str) -> int:
-    """-1 when another ``entity_type`` mention lies closer to ``anchor`` than ``other`` does."""
-    sent = c.get_parent()
+    """-1 when another ``entity_type`` mention lies closer to ``anchor`` than ``other`` does
+    (within one sentence; abstains on a candidate across sentences)."""
+    sent = anchor.sentence
+    if other.sentence is not sent and other.sentence.id != sent.id:
+        return 0
     a_start, a_end = anchor.get_word_start(), anchor.get_word_end()
     o_start, o_end = other.get_word_start(), other.get_word_end()
     dist = o_start - a_end if o_start > a_end else a_start - o_end
@@ -279,7 +282,7 @@ def entity_ids(cid: Any) -> frozenset[str]:
 
 def document_index(c: Any) -> DocumentIndex:
     """The candidate's :class:`DocumentIndex`, built once per document (per process)."""
-    doc = c.get_parent().document
+    doc = c.get_contexts()[0].sentence.document
     key = doc.stable_id
     index = _DOC_CACHE.get(key)
     if index is None:
@@ -325,18 +328,23 @@ def LF_doc_single_mention_pair(c: Any) -> int:
 class TextLF:
     """Rules applied to the candidate's own sentence: votes when any of them fires.
 
-    All ``rules`` must vote the same way. Instances pickle (to worker processes).
+    All ``rules`` must vote the same way. A candidate whose mentions lie in different
+    sentences gets no vote unless ``cross_sentence`` (its tagged text then runs from the
+    first mention's sentence to the last's). Instances pickle (to worker processes).
     """
 
-    def __init__(self, name: str, *rules: Rule):
+    def __init__(self, name: str, *rules: Rule, cross_sentence: bool = False):
         if not rules or len({r.value for r in rules}) != 1:
             raise ValueError(f"{name}: give one or more rules that vote the same way, got {rules!r}")
         self.rules, self.value, self.__name__ = rules, rules[0].value, name
+        self.cross_sentence = cross_sentence
 
     def fires(self, tagged: str) -> bool:
         return any(r(tagged) for r in self.rules)
 
     def __call__(self, c: Any) -> int:
+        if not self.cross_sentence and not same_sentence(c):
+            return 0
         return self.value if self.fires(get_tagged_text(c)) else 0
 
     def __repr__(self) -> str:
@@ -351,6 +359,8 @@ class PairLF(TextLF):
     def __call__(self, c: Any) -> int:
         chem, dis = _pair_ids(c)
         texts = document_index(c).tagged_texts(chem, dis) if chem and dis else []
+        if not texts and not same_sentence(c):
+            return 0
         return self.value if any(self.fires(t) for t in texts or [get_tagged_text(c)]) else 0
 
 
@@ -387,8 +397,9 @@ SENTENCE_LFS: list[LF] = [
     TextLF("LF_treat", *(RULES[n] for n in ("c_treat_d", "d_treat_c", "treat_d", "c_for_d", "d_treated_with_c"))),
     *(TextLF(f"LF_{n}", RULES[n]) for n in (
         "protect_against_d", "other_induced_d", "d_induced_other", "in_patient_with_d", "uncertain", "measure_c",
-        "neg_d", "weak_assertions", "far_apart",
+        "neg_d", "weak_assertions",
     )),
+    TextLF("LF_far_apart", RULES["far_apart"], cross_sentence=True),
     LF_closer_chem,
     LF_closer_dis,
 ]  # fmt: skip
@@ -458,7 +469,7 @@ class KnowledgeBaseLF:
 
     def __call__(self, c: Any) -> int:
         chem, dis = _pair_ids(c)
-        own = c.get_parent().document.name if any(self.pairs.values()) else ""
+        own = c.get_contexts()[0].sentence.document.name if any(self.pairs.values()) else ""
         pair = self._pair_known(chem, dis, own)
         if self.mode == "pair":
             return self.value if pair else 0
@@ -474,5 +485,14 @@ def make_lfs(cid_pairs: Iterable[tuple[str, str]] | Mapping[tuple[str, str], Ite
     patterns and structure, document structure, and the known-pair LF from ``cid_pairs``
     (a set of pairs, or pair -> document names to leave a candidate's own document out;
     see :func:`knowledge_base_lfs`)."""
+    from snorkel_ie.examples.cdr_doc_lfs import DOCUMENT_LFS
+
     document = [LF_doc_chemical_once, LF_doc_single_mention_pair, LF_doc_minor_chemical, LF_doc_minor_disease]
-    return [*PAIR_LFS, *knowledge_base_lfs(cid_pairs, negatives=False), *SENTENCE_LFS, *document, LF_doc_other_inducer]
+    return [
+        *PAIR_LFS,
+        *knowledge_base_lfs(cid_pairs, negatives=False),
+        *SENTENCE_LFS,
+        *document,
+        LF_doc_other_inducer,
+        *DOCUMENT_LFS,
+    ]

@@ -87,6 +87,7 @@ class _Annotator:
 
     kind = "label"
     _partition_fn: Callable[..., PartitionResult]
+    _extra_frames = 0  # frames between the user's ``apply`` call and ``_run`` beyond ``apply`` itself (warnings)
 
     def __init__(self, *, partition_size: int = 20_000, orm_candidates: bool = False, cache_limit: int = 2_000_000):
         if partition_size < 1:
@@ -117,6 +118,13 @@ class _Annotator:
         cls = candidate_class if isinstance(candidate_class, type) else None
         if cls is None:  # this process's class, else the definition stored when the candidates were extracted
             cls = load_candidate_class(session, ctype)
+        if cls is None and isinstance(candidate_class, str):
+            known = annotations.candidate_types(session.connection(), split=None)
+            if ctype not in known:  # a misspelled name would label nothing and record runs of a class that is not
+                raise ConfigurationError(
+                    f"unknown candidate class {candidate_class!r}: the database has no candidates of it "
+                    f"(known: {', '.join(known) or 'none'}); check the name or run 'snorkel-ie extract' first"
+                )
         self.candidate_type = ctype
         return ctype, cls
 
@@ -205,7 +213,7 @@ class _Annotator:
             warnings.warn(
                 "the labeling functions cannot be pickled for worker processes (define them at module level, or "
                 "install cloudpickle); running serially",
-                stacklevel=3,
+                stacklevel=3 + self._extra_frames,
             )
             processes = False
         shown = {"progress": progress, "desc": "labeling" if self.kind == "label" else "featurizing",

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 from sqlalchemy import select
 
 from snorkel_ie.errors import ModelError
@@ -44,6 +45,7 @@ __all__ = [
     "EntityScores",
     "entity_ids",
     "gold_relations",
+    "load_candidate_views",
     "relation_lines",
     "score_entity_sets",
 ]
@@ -139,6 +141,13 @@ class EntityPairs:
         """Group ``candidates`` (in the order of the score vectors) by their entity keys."""
         return cls.from_keys([cls.candidate_keys(c) for c in candidates])
 
+    @classmethod
+    def from_database(cls, session: Any, candidate_ids: Sequence[int], candidate_class: Any) -> EntityPairs:
+        """Group the stored candidates ``candidate_ids`` (in that order, e.g. a label matrix's
+        ``candidate_ids``) of ``candidate_class``, read through the bulk views."""
+        views = load_candidate_views(session, candidate_ids, candidate_class)
+        return cls.from_candidates(views)
+
     def __len__(self) -> int:
         return len(self.keys)
 
@@ -206,10 +215,70 @@ class EntityPairs:
         """The baseline that predicts every candidate pair."""
         return score_entity_sets(self.keys, gold)
 
+    def votes(self, L: Any) -> sp.csr_matrix:
+        """Each LF's vote per pair: the sign of the sum of its votes on the pair's candidates (0: abstain or tie)."""
+        L = sp.csr_matrix(L, dtype=np.float64)
+        if L.shape[0] != self.n_candidates:
+            raise ModelError(
+                f"the label matrix has {L.shape[0]} rows; expected one per candidate ({self.n_candidates})"
+            )
+        member = sp.csr_matrix(
+            (np.ones(len(self.rows)), (self.groups, self.rows)), shape=(len(self.keys), self.n_candidates)
+        )
+        summed = (member @ L).tocsr()
+        summed.data = np.sign(summed.data)
+        summed.eliminate_zeros()
+        return summed
+
+    def lf_stats(self, L: Any, gold: Iterable[EntityKey]) -> Any:
+        """LF statistics at the level of entity pairs (a pandas DataFrame, one row per LF).
+
+        An LF's vote on a pair is the sign of the sum of its votes on the pair's
+        candidates. Columns: coverage (share of pairs voted on), positive and negative
+        votes, and against the gold pairs: TP, FP, TN, FN and the accuracy of the votes.
+        """
+        import pandas as pd
+
+        V = self.votes(L).tocsc()
+        y = self.labels(gold)
+        names = list(getattr(L, "key_names", None) or [str(j) for j in range(V.shape[1])])
+        rows = []
+        for j in range(len(names)):
+            col = V.getcol(j)
+            idx, v = col.indices, col.data
+            tp, fp = int(np.sum((v > 0) & (y[idx] > 0))), int(np.sum((v > 0) & (y[idx] < 0)))
+            tn, fn = int(np.sum((v < 0) & (y[idx] < 0))), int(np.sum((v < 0) & (y[idx] > 0)))
+            n = len(idx)
+            rows.append({
+                "coverage": n / len(self.keys) if len(self.keys) else 0.0,
+                "positive": int(np.sum(v > 0)), "negative": int(np.sum(v < 0)),
+                "TP": tp, "FP": fp, "TN": tn, "FN": fn,
+                "accuracy": (tp + tn) / n if n else float("nan"),
+            })  # fmt: skip
+        return pd.DataFrame(rows, index=names)
+
     def labels(self, gold: Iterable[EntityKey]) -> np.ndarray:
         """+1 / -1 per pair (in :attr:`keys` order): whether it is a gold pair."""
         gold = set(gold)
         return np.array([1 if k in gold else -1 for k in self.keys], dtype=np.int64)
+
+
+def load_candidate_views(session: Any, candidate_ids: Sequence[int], candidate_class: Any) -> list[Any]:
+    """Read-only views of the candidates ``candidate_ids`` of ``candidate_class``, in that order."""
+    from snorkel_ie.db.views import load_views, view_class
+
+    ids = np.asarray(candidate_ids, dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    type_name = candidate_class.__mapper__.polymorphic_identity
+    view_cls = view_class(type_name, candidate_class.__argnames__, candidate_class.cardinality, candidate_class.values)
+    with session.get_bind().connect() as conn:
+        views = load_views(conn, ids[order], candidate_type=type_name, split=None, view_cls=view_cls)
+    if len(views) != len(ids):
+        raise ModelError(f"{len(ids) - len(views)} of the {len(ids)} candidate ids are not {type_name} candidates")
+    out: list[Any] = [None] * len(ids)
+    for position, view in zip(order, views, strict=True):
+        out[int(position)] = view
+    return out
 
 
 def gold_relations(session: Any, names: Iterable[str] | None = None, *, relation: str = "CID") -> set[EntityKey]:

@@ -25,11 +25,20 @@ def _tokens(sentence: Any) -> list[str]:
 
 
 def get_span_feats(candidate: Any) -> Iterator[str]:
-    """Feature names of ``candidate`` (value 1.0 each)."""
+    """Feature names of ``candidate`` (value 1.0 each).
+
+    Arguments in different sentences (document-scope candidates) read each argument
+    in its own sentence; the between features cover the tokens across the sentence
+    boundaries, a ``SENT_DIST`` feature says how far apart they lie, and there is no
+    dependency path.
+    """
     spans = list(candidate.get_contexts())
     if not spans:
         return
     sentence = spans[0].sentence
+    if any(not _same(s.sentence, sentence) for s in spans):
+        yield from _cross_sentence_feats(spans)
+        return
     toks = _tokens(sentence)
     ranges = [(s.get_word_start(), s.get_word_end()) for s in spans]
     for i, (a, b) in enumerate(ranges):
@@ -51,6 +60,34 @@ def get_span_feats(candidate: Any) -> Iterator[str]:
         path = dependency_path(sentence, ranges[0], ranges[1])
         if path is not None:
             yield f"DEP_PATH[{path}]"
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a is b or (getattr(a, "id", None) is not None and getattr(a, "id", None) == getattr(b, "id", None))
+
+
+def _cross_sentence_feats(spans: Sequence[Any]) -> Iterator[str]:
+    """Features of arguments in different sentences: each argument with its own sentence's window."""
+    from snorkel_ie.labeling.document_helpers import doc_order, tokens_between
+
+    for i, s in enumerate(spans):
+        toks = _tokens(s.sentence)
+        a, b = s.get_word_start(), s.get_word_end()
+        for t in toks[a : b + 1]:
+            yield f"ARG{i}_WORD[{t}]"
+        for t in toks[max(0, a - WINDOW) : a]:
+            yield f"ARG{i}_LEFT_WORD[{t}]"
+        for t in toks[b + 1 : b + 1 + WINDOW]:
+            yield f"ARG{i}_RIGHT_WORD[{t}]"
+    if len(spans) >= 2:
+        order = sorted(range(len(spans)), key=lambda i: doc_order(spans[i]))
+        first, last = spans[order[0]], spans[order[-1]]
+        inverted = "INV_" if order[0] != 0 else ""
+        distance = (last.sentence.position or 0) - (first.sentence.position or 0)
+        yield f"{inverted}SENT_DIST[{min(distance, 5)}]"
+        between = [str(t).lower() for t in tokens_between(first, last, "words")]
+        for t in set(between):
+            yield f"{inverted}XSENT_BETWEEN_WORD[{t}]"
 
 
 def _head(parents: Sequence[int], a: int, b: int) -> int:

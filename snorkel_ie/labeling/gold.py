@@ -27,6 +27,7 @@ from snorkel_ie.labeling.annotator import check_key_group, finish_matrix, query_
 from snorkel_ie.labeling.matrix import AnnotationMatrix, candidate_type_of, load_matrix
 
 __all__ = [
+    "gold_annotator_names",
     "load_gold_labels",
     "load_gold_labels_from_relations",
     "load_gold_labels_from_tsv",
@@ -78,6 +79,14 @@ def load_gold_labels(
         candidate_ids=ids,
     )
     return finish_matrix(matrix, zero_one=zero_one, load_as_array=load_as_array)
+
+
+def gold_annotator_names(session: Session) -> list[str]:
+    """The names of the gold annotators stored in the database, sorted."""
+    from snorkel_ie.db.models import AnnotationKey
+
+    q = select(AnnotationKey.name).where(AnnotationKey.kind == "gold").order_by(AnnotationKey.name)
+    return list(session.scalars(q))
 
 
 def save_gold_labels(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from snorkel_ie.db import annotations
 from snorkel_ie.db.bulk import get_or_create_keys, insert_rows
 from snorkel_ie.db.engine import WRITE_LOCK
+from snorkel_ie.db.locks import job_lock
 from snorkel_ie.db.models import AnnotationKey, AnnotatorRun, Candidate, Label
 from snorkel_ie.errors import ConfigurationError
 from snorkel_ie.labeling._annotator_base import (
@@ -63,6 +64,7 @@ class LabelAnnotator(_Annotator):
 
     kind = "label"
     _partition_fn = staticmethod(label_partition)
+    _extra_frames = 1  # apply -> _apply_locked -> _run
 
     def __init__(
         self,
@@ -171,9 +173,23 @@ class LabelAnnotator(_Annotator):
             session, split, cids_query, candidate_class, key_group=key_group, count=count, progress=progress,
             progress_bar=progress_bar, client=client,
         )  # fmt: skip
+        subset = cids_query is not None
+        lock = f"label:{ctype}:{'ids' if subset else split}"
+        with job_lock(session.get_bind(), lock, what=f"labeling {ctype} split {split}"):
+            session.commit()  # a job we waited for may have recorded its runs: read them afresh
+            return self._apply_locked(
+                session, split, ids, ctype, cls, replace_key_set, subset, t0,
+                parallelism=parallelism, clear=clear, fail_fast=fail_fast, progress=progress, count=count,
+                client=client,
+            )  # fmt: skip
+
+    def _apply_locked(
+        self, session, split, ids, ctype, cls, replace_key_set, subset, t0, *, parallelism, clear, fail_fast,
+        progress, count, client,
+    ) -> AnnotationMatrix:  # fmt: skip
+        """The body of :meth:`apply`, run under the job lock of the split (two identical jobs take turns)."""
         names, key_of = self._key_set(session, replace_key_set)
         hashes = {lf.__name__: lf_hash(lf) for lf in self.lfs if lf.__name__ in key_of}
-        subset = cids_query is not None
         if not subset:  # what the runs depend on besides the LFs: the candidates and their spans
             fingerprint = self._candidates_fingerprint(session, ids, ctype, split)
             hashes = {name: _run_hash(h, fingerprint) for name, h in hashes.items()}
@@ -275,7 +291,7 @@ class LabelAnnotator(_Annotator):
             warnings.warn(
                 f"replace_key_set=False (apply_existing): LF(s) {missing} were never applied, so they have no key "
                 "in the existing key set; skipped, as Snorkel 0.7 did. Apply them to a split with apply() first",
-                stacklevel=3,
+                stacklevel=4,
             )
         return [n for n in self.lf_names if n in key_of], key_of
 
@@ -400,5 +416,5 @@ def _warn_failed_everywhere(errors: dict[str, ErrorRecord], n_candidates: int) -
         warnings.warn(
             f"{len(failed)} LF(s) failed on every one of the {n_candidates} candidates, so their columns are empty: "
             f"{details}",
-            stacklevel=3,
+            stacklevel=4,
         )

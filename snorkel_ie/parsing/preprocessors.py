@@ -233,20 +233,30 @@ class PubTatorDocPreprocessor(DocPreprocessor):
 
     def parse_file(self, path: Path) -> Iterator[DocRecord]:
         current: DocRecord | None = None
+        title_line = 0  # of the current document; its abstract line must follow before the block ends
+        has_abstract = False
         for lineno, line in self._lines(path):
             if not line.strip():
                 if current is not None:
+                    _check_complete(current, has_abstract, path, title_line)
                     yield current
                 current = None
                 continue
             head = line.split("|", 2)
             if len(head) == 3 and head[1] in ("t", "a") and "\t" not in head[0]:
+                if head[1] == "t":
+                    title_line, has_abstract = lineno, False
+                elif current is not None and has_abstract:
+                    raise ParseError(f"a second abstract line of document {current.name}", str(path), lineno)
+                else:
+                    has_abstract = True
                 current = self._text_line(current, head, path, lineno)
                 continue
             if current is None:
                 raise ParseError("expected a 'PMID|t|title' line", str(path), lineno)
             self._annotation_line(current, line.split("\t"), path, lineno)
         if current is not None:
+            _check_complete(current, has_abstract, path, title_line)
             yield current
 
     @staticmethod
@@ -288,6 +298,17 @@ class PubTatorDocPreprocessor(DocPreprocessor):
                 str(path),
                 lineno,
             )
+
+
+def _check_complete(doc: DocRecord, has_abstract: bool, path: Path, title_line: int) -> None:
+    """A PubTator block has a title and an abstract line (possibly empty); a block cut after its title does not."""
+    if not has_abstract:
+        raise ParseError(
+            f"document {doc.name} has a title but no '{doc.name}|a|' abstract line: the block is truncated; "
+            "restore the file, or add an empty abstract line when the document has none",
+            str(path),
+            title_line,
+        )
 
 
 def _is_offset(field: str) -> bool:

@@ -270,9 +270,14 @@ def _majority(votes: sp.csr_matrix) -> np.ndarray:
 
 
 def _as_predictions(predictions: Sequence[float] | np.ndarray, n: int) -> np.ndarray:
-    p = np.asarray(predictions, dtype=float).ravel()
-    if len(p) != n:
-        raise ConfigurationError(f"{n} candidates but {len(p)} predictions")
+    p = np.asarray(predictions, dtype=float)
+    if p.ndim != 1 or len(p) != n:
+        raise ConfigurationError(f"{n} candidates but predictions of shape {p.shape} (give one per candidate)")
+    known = ~np.isnan(p)  # a candidate without a stored marginal has no prediction
+    if not known.all():
+        out = np.zeros(n, np.int64)
+        out[known] = _as_predictions(p[known], int(known.sum())) if known.any() else []
+        return out
     if np.all((p >= 0) & (p <= 1)) and not np.all(np.isin(p, (0, 1))):
         return np.where(p > 0.5, 1, np.where(p < 0.5, -1, 0)).astype(np.int64)
     if np.all(np.isin(p, (0, 1))):  # 0/1 labels (zero_one style)

@@ -30,18 +30,28 @@ from snorkel_ie.db.migrate import ensure_schema
 from snorkel_ie.db.models import Candidate
 from snorkel_ie.db.models.candidate import load_candidate_class
 from snorkel_ie.errors import CandidateError, ConfigurationError
+from snorkel_ie.labeling.marginals import load_marginals
 from snorkel_ie.viewer.candidates import Filters, ViewerCandidates, check_annotator
 from snorkel_ie.viewer.records import page_payload, viewer_config
 
-__all__ = ["STATIC", "create_app", "load_split", "serve"]
+__all__ = ["PREDICTIONS", "STATIC", "create_app", "load_split", "serve"]
 
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_PAGE_SIZE = 200
 
 
-def load_split(session: Session, candidate_class: str, split: int) -> ViewerCandidates:
+PREDICTIONS = ("majority", "marginals", "model")
+"""Where the error classes' predictions come from: the LFs' majority vote, the stored training marginals
+(the generative model's), or the stored predictions (``training=False``, an end model's ``save_marginals``)."""
+
+
+def load_split(
+    session: Session, candidate_class: str, split: int, *, predictions: str = "majority"
+) -> ViewerCandidates:
     """The candidates of one class and split (by id) with their LF votes; CandidateError for an unknown class."""
+    if predictions not in PREDICTIONS:
+        raise ConfigurationError(f"predictions must be one of {list(PREDICTIONS)}; got {predictions!r}")
     cls = load_candidate_class(session, candidate_class.lower())
     if cls is None:
         raise CandidateError(
@@ -50,7 +60,14 @@ def load_split(session: Session, candidate_class: str, split: int) -> ViewerCand
     q = select(Candidate.id).where(Candidate.type == cls.__mapper__.polymorphic_identity, Candidate.split == split)
     ids = list(session.scalars(q.order_by(Candidate.id)))
     logger.info("viewing %d %s candidates of split %d", len(ids), cls.__name__, split)
-    return ViewerCandidates.load(session, ids)
+    if predictions == "majority":
+        return ViewerCandidates.load(session, ids)
+    marginals = load_marginals(session, ids, training=predictions == "marginals")
+    if marginals.ndim != 1:
+        raise ConfigurationError("error classes (tp/fp/tn/fn) need binary marginals; use --predictions majority")
+    vc = ViewerCandidates.load(session, ids, predictions=marginals)
+    vc.prediction_source = "stored marginals" if predictions == "marginals" else "stored model predictions"
+    return vc
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -93,17 +110,19 @@ def create_app(
     engine: Engine | None = None,
     annotator: str = "gold",
     page_size: int = 5,
+    predictions: str = "majority",
 ) -> Starlette:
     """The labeling web app over the candidates of ``candidate_class`` in ``split``.
 
-    The page labels as ``annotator`` unless its address says ``?annotator=NAME``.
+    The page labels as ``annotator`` unless its address says ``?annotator=NAME``; the error
+    classes compare the labels with ``predictions`` (one of :data:`PREDICTIONS`).
     """
     check_annotator(annotator)
     engine = engine if engine is not None else get_engine(db_url)
     ensure_schema(engine)
     new_session = sessionmaker(bind=engine, expire_on_commit=False)
     with new_session() as session:
-        vc = load_split(session, candidate_class, split)
+        vc = load_split(session, candidate_class, split, predictions=predictions)
     write_lock = threading.Lock()
 
     def index(request: Request) -> Response:

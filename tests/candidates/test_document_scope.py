@@ -213,3 +213,34 @@ def test_document_scope_resumes_after_a_kill(session, cdr, db_url) -> None:
     summary = _extractor().apply(session.query(Sentence), split=0, clear=False, progress=False)
     assert _got(session) == expected
     assert summary.created == len(expected) - len(partial)
+
+
+def _entity_key(c) -> tuple:
+    """(document, entity of each argument); a mention without an id ('-1') is its own entity."""
+    ids = [cid if cid != "-1" else (s.sentence.position, s.char_start) for cid, s in zip(c.get_cids(), c, strict=True)]
+    return (c.sentence.document.name, *ids)
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_closest_per_entity_pair_keeps_the_nearest_mentions(session, cdr, k) -> None:
+    _extractor().apply(session.query(Sentence), split=0, progress=False)
+    every: dict[tuple, list[tuple]] = {}
+    for c in session.scalars(select(ChemicalDisease)):
+        key = _entity_key(c)
+        a, b = c.chemical, c.disease
+        apart = abs(a.sentence.position - b.sentence.position)
+        gap = max(a.abs_char_start, b.abs_char_start) - min(a.abs_char_end, b.abs_char_end)
+        every.setdefault(key, []).append((apart, max(gap, 0), min(a.abs_char_start, b.abs_char_start)))
+    summary = _extractor(closest_per_entity_pair=k).apply(session.query(Sentence), split=0, progress=False)
+    session.expunge_all()  # SQLite reuses the ids of the cleared candidates
+    kept: dict[tuple, list[tuple]] = {}
+    for c in session.scalars(select(ChemicalDisease)):
+        a, b = c.chemical, c.disease
+        gap = max(a.abs_char_start, b.abs_char_start) - min(a.abs_char_end, b.abs_char_end)
+        kept.setdefault(_entity_key(c), []).append(
+            (abs(a.sentence.position - b.sentence.position), max(gap, 0), min(a.abs_char_start, b.abs_char_start))
+        )
+    assert summary.candidates == sum(len(v) for v in kept.values()) < sum(len(v) for v in every.values())
+    assert set(kept) == set(every)  # every entity pair keeps a candidate: the recall ceiling is unchanged
+    for key, found in kept.items():
+        assert sorted(found) == sorted(every[key])[:k]

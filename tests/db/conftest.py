@@ -24,6 +24,7 @@ def fresh_postgres_url() -> Iterator[str]:
 def fresh_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """URL of a database with no tables yet: a new SQLite file, or a new PostgreSQL database."""
     if request.param == "sqlite":
+        (tmp_path / "fresh").mkdir()  # snorkel-ie creates database files, never folders
         yield f"sqlite:///{tmp_path / 'fresh' / 'snorkel.db'}"
         dispose_engines()
     else:

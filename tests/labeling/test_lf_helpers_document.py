@@ -99,3 +99,12 @@ def test_same_sentence_helpers_unchanged(candidates) -> None:
     c, v = candidates[(S1, S2)]
     assert h.get_text_between(c) == h.get_text_between(v)
     assert h.get_between_tokens(c, attrib="lemmas") == h.get_between_tokens(v, attrib="lemmas")
+
+
+def test_default_features_of_a_cross_sentence_candidate(candidates) -> None:
+    from snorkel_ie.labeling.featurizers import get_span_feats
+
+    for c in candidates[(0, S3)]:
+        feats = set(get_span_feats(c))
+        assert {"ARG0_WORD[cocaine]", "ARG1_WORD[seizures]", "SENT_DIST[3]", "XSENT_BETWEEN_WORD[died]"} <= feats
+        assert not any(f.startswith(("DEP_PATH", "BETWEEN_SEQ")) for f in feats)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from snorkel_ie.db.models.base import Base
 from snorkel_ie.db.session import SnorkelSession
-from snorkel_ie.errors import CandidateError
+from snorkel_ie.errors import CandidateError, ConfigurationError
 from snorkel_ie.labeling import load_gold_labels
 from snorkel_ie.viewer.server import create_app
 from tests.viewer.conftest import free_port
@@ -182,3 +182,24 @@ def test_server_cli_serves_on_localhost_by_default(db_url, viewer_candidates):
         proc.terminate()
         out, err = proc.communicate(timeout=20)
     assert f"http://127.0.0.1:{port}" in out + err
+
+
+def test_server_error_classes_from_stored_marginals(db_url, session, viewer_candidates):
+    from snorkel_ie.labeling import save_marginals
+
+    cands = viewer_candidates[:8]  # the other candidates have no marginal: no prediction, no error class
+    marginals = np.array([0.9, 0.8, 0.2, 0.1, 0.7, 0.3, 0.95, 0.05])
+    save_marginals(session, cands, marginals)
+    gold = [1, -1, -1, 1, 1, 1, -1, -1]
+    with TestClient(create_app("Spouse", 0, db_url=db_url, predictions="marginals")) as c:
+        assert c.get("/api/config").json()["prediction_source"] == "stored marginals"
+        for cand, g in zip(cands, gold, strict=True):
+            assert c.post("/api/label", json={"candidate_id": cand.id, "value": g}).status_code == 200
+        for cand in viewer_candidates[8:]:
+            assert c.post("/api/label", json={"candidate_id": cand.id, "value": 1}).status_code == 200
+        got = {e: {r["id"] for r in c.get("/api/page", params={"error": e, "page_size": 50}).json()["records"]}
+               for e in ("tp", "fp", "tn", "fn")}  # fmt: skip
+    ids = [x.id for x in cands]
+    assert got == {"tp": {ids[0], ids[4]}, "fp": {ids[1], ids[6]}, "tn": {ids[2], ids[7]}, "fn": {ids[3], ids[5]}}
+    with pytest.raises(ConfigurationError, match="predictions must be one of"):
+        create_app("Spouse", 0, db_url=db_url, predictions="oracle")

@@ -46,6 +46,7 @@ _SETTINGS = (
     "cell_type",
     "marker_ids",
     "fused",
+    "train_embeddings",
     "max_sentence_length",
     "seed",
     "name",
@@ -193,6 +194,20 @@ def initial_embeddings(path: str | Path, vocab: Vocabulary, seed: int) -> np.nda
     return vectors
 
 
+def vectors_for(pretrained: Any, vocab: Vocabulary, seed: int) -> np.ndarray:
+    """``vocab``'s rows of the :class:`~.embeddings.WordVectors` ``pretrained``; other words
+    get uniform(-0.1, 0.1) vectors drawn with ``seed``, the padding id zeros."""
+    rows = pretrained.lookup()
+    rng = np.random.default_rng(seed)
+    vectors = rng.uniform(-0.1, 0.1, size=(len(vocab), pretrained.dim)).astype(np.float32)
+    for word, i in vocab.index.items():
+        j = rows.get(word)
+        if j is not None:
+            vectors[i] = pretrained.vectors[j]
+    vectors[0] = 0.0
+    return vectors
+
+
 def _build_network(vocab_size: int, s: dict[str, Any], init_embeddings: np.ndarray | None) -> Any:
     """Keras model: ids (batch, T) -> logits (batch, 1 or k)."""
     _quiet_tensorflow()
@@ -203,7 +218,13 @@ def _build_network(vocab_size: int, s: dict[str, Any], init_embeddings: np.ndarr
         emb_init = keras.initializers.Constant(init_embeddings)
     else:
         emb_init = keras.initializers.RandomUniform(-0.1, 0.1)
-    emb = keras.layers.Embedding(vocab_size, s["embedding_dim"], embeddings_initializer=emb_init, mask_zero=True)(ids)
+    emb = keras.layers.Embedding(
+        vocab_size,
+        s["embedding_dim"],
+        embeddings_initializer=emb_init,
+        mask_zero=True,
+        trainable=s.get("train_embeddings", True),
+    )(ids)
     emb = keras.layers.Dropout(s["dropout"])(emb)
     pooling = s.get("pooling") or ("attention" if s["attention"] else "final")
     sequences = pooling != "final"

@@ -36,6 +36,7 @@ from snorkel_ie.learning.discriminative._network import (
     configure_tf,
     forward_function,
     initial_embeddings,
+    vectors_for,
     load_word_vectors,
     make_train_step,
     network_marginals,
@@ -190,12 +191,13 @@ class BiLSTM(NoiseAwareClassifier):
             "pooling": cfg.pooling or ("attention" if cfg.attention else self.default_pooling),
             "cell_type": cell,
             "fused": cfg.fused,
+            "train_embeddings": cfg.train_embeddings,
             "max_sentence_length": cfg.max_sentence_length,
             "seed": self.seed,
             "name": self.name,
         }
         seqs = self._sequences(X_train)
-        init = self._init_vocab(seqs, cfg.word_dict, cfg.max_vocab, cfg.embeddings_path)
+        init = self._init_vocab(seqs, cfg)
         self.settings["marker_ids"] = [self.vocab.lookup(m) for m in MARKERS]  # type: ignore[union-attr]
         encoded = self.vocab.encode(seqs)  # type: ignore[union-attr]
         idx, weights = balance_training_set(
@@ -219,18 +221,23 @@ class BiLSTM(NoiseAwareClassifier):
     def _save_checkpoint(self, folder: Path, global_step: int) -> None:
         self.save(folder, verbose=self.config.reports, global_step=global_step)
 
-    def _init_vocab(
-        self, seqs: list[list[str]], word_dict: Any, max_vocab: int | None, embeddings_path: str | Path | None
-    ) -> np.ndarray | None:
+    def _init_vocab(self, seqs: list[list[str]], cfg: TrainConfig) -> np.ndarray | None:
+        word_dict, pretrained = cfg.word_dict, cfg.embeddings
         if isinstance(word_dict, Vocabulary):
             self.vocab = word_dict
         elif word_dict is not None:
             self.vocab = Vocabulary.build([list(word_dict)])
         else:
-            self.vocab = Vocabulary.build(seqs, max_vocab=max_vocab)
-        if embeddings_path is None:
+            self.vocab = Vocabulary.build(seqs, max_vocab=cfg.max_vocab)
+            if pretrained is not None:
+                for w in pretrained.words:
+                    self.vocab.add(w)
+        if cfg.embeddings_path is not None:
+            vectors = initial_embeddings(cfg.embeddings_path, self.vocab, self.seed)
+        elif pretrained is not None:
+            vectors = vectors_for(pretrained, self.vocab, self.seed)
+        else:
             return None
-        vectors = initial_embeddings(embeddings_path, self.vocab, self.seed)
         self.settings["embedding_dim"] = vectors.shape[1]
         return vectors
 

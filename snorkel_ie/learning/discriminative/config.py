@@ -146,8 +146,14 @@ class TrainConfig(EpochConfig):
         Longer sequences are cut to a window around the arguments.
     word_dict, max_vocab
         A fixed vocabulary, or the cap on the one built from the training sequences.
-    embeddings_path
-        A word2vec/GloVe text file to initialise the word vectors.
+    embeddings_path, embeddings
+        Initial word vectors: a word2vec/GloVe text file, or a
+        :class:`~.embeddings.WordVectors` (e.g. pretrained on the unlabelled sentences by
+        :func:`~.embeddings.pretrain_word_vectors`). Without ``word_dict`` the vocabulary
+        also takes the vectors' words, so a word no training candidate has keeps its
+        pretrained vector instead of becoming unknown.
+    train_embeddings
+        Update the word vectors in training (``False`` keeps the initial ones).
     bucket
         Batch sequences of similar length together.
     """
@@ -164,6 +170,8 @@ class TrainConfig(EpochConfig):
     word_dict: Any = None
     max_vocab: int | None = None
     embeddings_path: str | Path | None = None
+    embeddings: Any = None
+    train_embeddings: bool = True
     bucket: bool = True
 
     def _problems(self) -> list[str]:
@@ -181,6 +189,8 @@ class TrainConfig(EpochConfig):
             )
         if self.max_sentence_length is not None and self.max_sentence_length < 1:
             bad.append(f"max_sentence_length={self.max_sentence_length!r} (expected None or >= 1)")
+        if self.embeddings is not None and self.embeddings_path is not None:
+            bad.append("both embeddings and embeddings_path (give one)")
         return bad
 
 

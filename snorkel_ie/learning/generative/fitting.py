@@ -22,6 +22,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from snorkel_ie.errors import ConvergenceWarning, ModelError
 from snorkel_ie.learning.generative.factor_graph import FT_DEP_FIXING, FT_DEP_REINFORCING, FactorGraph
@@ -40,13 +41,11 @@ __all__ = [
     "warn_not_converged",
 ]
 
-MISFIT_THRESHOLD = 0.15
-"""Relative co-voting misfit above which ``"auto"`` does not trust the class-conditional fit.
-
-Measured (``benchmarks/bench_label_quality.py``): 0.03-0.04 on data drawn from the model
-(10,000 rows), 0.35-0.45 on the spouse, CDR and YouTube-spam LF sets."""
-MISFIT_MIN_Z = 4.0
-"""...and the largest pair's standardised residual must exceed this (small samples are noisy)."""
+MISFIT_THRESHOLD = 0.25
+"""A pair of LFs voting together this much more (or less) often, relatively, than the
+class-conditional fit predicts, and significantly so, makes ``"auto"`` distrust the fit."""
+MISFIT_MIN_Z = 5.0
+"""Standardised residual a pair's difference must exceed to count (smaller ones are sampling noise)."""
 
 
 @dataclass
@@ -64,7 +63,10 @@ def class_balance_vector(class_balance) -> np.ndarray | None:
     """``class_balance`` (``P(+1)`` or ``[P(-1), P(+1)]``) as a validated ``[P(-1), P(+1)]``, or None."""
     if class_balance is None:
         return None
-    arr = np.atleast_1d(np.asarray(class_balance, dtype=np.float64))
+    try:
+        arr = np.atleast_1d(np.asarray(class_balance, dtype=np.float64))
+    except (TypeError, ValueError) as err:
+        raise ModelError(f"class_balance must be P(y=+1) or [P(-1), P(+1)], got {class_balance!r}") from err
     if arr.shape == (1,):
         arr = np.array([1.0 - arr[0], arr[0]])
     if arr.shape != (2,) or not np.all((arr > 0) & (arr < 1)) or abs(arr.sum() - 1.0) > 1e-6:
@@ -142,10 +144,11 @@ def orient_weights(graph: FactorGraph, w: np.ndarray, data: LabelData) -> bool:
 def covote_misfit(graph: FactorGraph, w: np.ndarray, data: LabelData) -> tuple[float, float]:
     """How far the fitted model is from the observed rates at which pairs of LFs vote together.
 
-    Returns ``(relative, max_z)``: the summed absolute difference between observed and
-    expected co-voting rates over all LF pairs, relative to the expected total, and the
-    largest standardised residual of one pair. Under the class-conditional model two LFs
-    vote together at rate ``sum_y pi_y r_jy r_ky``.
+    Under the class-conditional model two LFs vote together at rate ``sum_y pi_y r_jy
+    r_ky``. Returns ``(relative, worst)``: the summed absolute difference between observed
+    and expected rates over all pairs relative to the expected total, and the largest
+    relative difference ``|obs - exp| / exp`` among the pairs whose standardised residual
+    exceeds :data:`MISFIT_MIN_Z` (0 when none does: the differences are sampling noise).
     """
     from snorkel_ie.learning.generative.moments import pair_moments
 
@@ -159,18 +162,18 @@ def covote_misfit(graph: FactorGraph, w: np.ndarray, data: LabelData) -> tuple[f
     n = float(data.n_rows)
     iu = np.triu_indices(data.n_lfs, 1)
     obs = count[iu] / n
-    exp = ((r * pi[None, :]) @ r.T)[iu]
-    if exp.sum() <= 0:
-        return 0.0, 0.0
-    rel = float(np.abs(obs - exp).sum() / exp.sum())
-    z = np.abs(obs - exp) / np.sqrt(np.maximum(exp * (1.0 - exp), 1e-12) / n)
-    return rel, float(z.max(initial=0.0))
+    exp = np.maximum(((r * pi[None, :]) @ r.T)[iu], 1e-12)
+    rel = float(np.abs(obs - exp).sum() / exp.sum()) if exp.size else 0.0
+    z = np.abs(obs - exp) / np.sqrt(exp * (1.0 - exp) / n)
+    worst = np.abs(obs - exp) / exp
+    return rel, float(np.max(worst[z > MISFIT_MIN_Z], initial=0.0))
 
 
 def check_fit(graph: FactorGraph, w: np.ndarray, data: LabelData) -> tuple[bool, float]:
-    """Whether a class-conditional fit explains the co-voting of the LFs, and its relative misfit."""
-    rel, z = covote_misfit(graph, w, data)
-    return not (rel > MISFIT_THRESHOLD and z > MISFIT_MIN_Z), rel
+    """Whether a class-conditional fit explains the co-voting of the LFs (no pair of LFs is
+    significantly, by more than :data:`MISFIT_THRESHOLD` relative, off), and the worst pair's misfit."""
+    _, worst = covote_misfit(graph, w, data)
+    return worst <= MISFIT_THRESHOLD, worst
 
 
 def warn_not_converged(converged: bool | None, epochs_run: int, em: bool) -> None:
@@ -183,3 +186,45 @@ def warn_not_converged(converged: bool | None, epochs_run: int, em: bool) -> Non
             ConvergenceWarning,
             stacklevel=4,
         )
+
+
+def duplicate_groups(data: LabelData) -> np.ndarray:
+    """Per LF column, the index of the first column with exactly the same votes (itself if none)."""
+    csc = sp.csr_matrix((data.data, data.indices, data.indptr), shape=(data.n_rows, data.n_lfs)).tocsc()
+    csc.sort_indices()
+    first: dict[bytes, int] = {}
+    out = np.arange(data.n_lfs)
+    for j in range(data.n_lfs):
+        lo, hi = csc.indptr[j], csc.indptr[j + 1]
+        if hi == lo:
+            continue
+        key = csc.indices[lo:hi].tobytes() + b"|" + np.asarray(csc.data[lo:hi], dtype=np.int16).tobytes()
+        out[j] = first.setdefault(key, j)
+    return out
+
+
+def column_subset(data: LabelData, cols: np.ndarray) -> LabelData:
+    """``data`` restricted to the LF columns ``cols`` (in that order)."""
+    csr = sp.csr_matrix((data.data, data.indices, data.indptr), shape=(data.n_rows, data.n_lfs))[:, cols].tocsr()
+    csr.sort_indices()
+    return LabelData(
+        csr.indptr.astype(np.int64), csr.indices.astype(np.int32), csr.data.astype(np.int16), data.n_rows,
+        len(cols), data.k_max, data.row_card, data.row_label,
+    )  # fmt: skip
+
+
+def warn_copies(groups: np.ndarray, names) -> None:
+    """Say which LF columns are exact copies and how they are counted."""
+    reps = np.flatnonzero(np.bincount(groups, minlength=groups.shape[0]) > 1)
+    described = []
+    for r in reps[:5]:
+        members = np.flatnonzero(groups == r)
+        label = [names[i] for i in members] if names is not None else members.tolist()
+        described.append(str(label))
+    warnings.warn(
+        f"{int(np.sum(groups != np.arange(groups.shape[0])))} LF column(s) are exact copies of another "
+        f"({'; '.join(described)}): each group is fitted as one LF and its weight shared among its copies, so "
+        "copies do not outvote the others; declare them as deps= to model them instead",
+        UserWarning,
+        stacklevel=4,
+    )

@@ -75,6 +75,9 @@ def model_lf_stats(model: GenerativeModel) -> pd.DataFrame:
     """
     w, g = model.weight_vector_, model.graph_
     acc, prop, cprop, *_ = lf_views(g, w)
+    copies = getattr(model, "copies_", None)
+    if copies is not None:
+        acc = acc * copies  # a group of exact copies shares one LF's weight (see GenerativeModel._fit)
     k = model.k_
     theta = class_offsets(g, w)[:k]
     correct = np.repeat((1.0 / (1.0 + (k - 1) * np.exp(-2.0 * acc)))[:, None], k, axis=1)  # P(vote = y | vote, y)

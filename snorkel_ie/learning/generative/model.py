@@ -23,13 +23,15 @@ from snorkel_ie.errors import ModelError, NotFittedError
 from snorkel_ie.learning.generative.dependencies import Dependency
 from snorkel_ie.learning.generative.factor_graph import FactorGraph, build_factor_graph
 from snorkel_ie.learning.generative.fitting import (
-    MISFIT_THRESHOLD,
     Options,
     check_fit,
     class_balance_vector,
+    column_subset,
+    duplicate_groups,
     initial_accuracies,
     orient_weights,
     resolve_options,
+    warn_copies,
     warn_not_converged,
 )
 from snorkel_ie.learning.generative.inspection import (
@@ -272,8 +274,8 @@ class GenerativeModel:
             ok, self.misfit_ = check_fit(self.graph_, self.weight_vector_, data)
             if not ok:
                 warnings.warn(
-                    f"the class-conditional label model does not explain which LFs vote together (misfit "
-                    f"{self.misfit_:.2f} > {MISFIT_THRESHOLD}: the LFs are correlated), so its use of abstentions "
+                    f"the class-conditional label model does not explain which LFs vote together (a pair co-votes "
+                    f"{self.misfit_:.0%} off its prediction: the LFs are correlated), so its use of abstentions "
                     "is not trusted: falling back to abstentions observed (majority-vote weights for one-sided "
                     "LFs). Pass deps=, lf_class_propensity=True, or choose on dev gold with select_model()",
                     UserWarning,
@@ -290,32 +292,44 @@ class GenerativeModel:
         warn_not_converged(self.converged_, self.epochs_run_, opts.lf_class_propensity and not self.deps_)
 
     def _fit(self, data, opts, settings, prior, init, init_deps, init_class_prior, verbose) -> None:
-        """Build the factor graph for ``opts`` and learn its weights (sets the fitted attributes)."""
+        """Build the factor graph for ``opts`` and learn its weights (sets the fitted attributes).
+
+        Without dependencies, modelled propensities or LF priors, exact copies among the LF
+        columns are fitted as one LF whose weight their copies share (:func:`.fitting.duplicate_groups`).
+        """
         fixed_balance = self.class_balance is not None and self.signed_
         if fixed_balance and not opts.lf_class_propensity:
             pi = np.asarray(self.class_balance)
             init_class_prior = 0.5 * float(np.log(pi[1] / pi[0]))
-        self.graph_ = build_factor_graph(
-            data.n_lfs,
-            data.k_max,
-            deps=self.deps_,
-            class_prior=opts.class_prior or fixed_balance,
-            lf_prior_weights=prior,
-            lf_propensity=opts.lf_propensity,
-            lf_class_propensity=opts.lf_class_propensity,
-            init_acc=init,
-            init_deps=init_deps,
-            init_class_prior=init_class_prior,
-            polarity=self.polarity_,
-        )
-        if fixed_balance and not opts.lf_class_propensity:
-            self.graph_.weight_fixed[0] = True  # the class prior is given, not learned
+        init = np.broadcast_to(np.asarray(init, dtype=np.float64), (data.n_lfs,))
+
+        def build(cols):
+            graph = build_factor_graph(
+                len(cols), data.k_max, deps=self.deps_, class_prior=opts.class_prior or fixed_balance,
+                lf_prior_weights=None if prior is None else prior[cols], lf_propensity=opts.lf_propensity,
+                lf_class_propensity=opts.lf_class_propensity, init_acc=init[cols], init_deps=init_deps,
+                init_class_prior=init_class_prior, polarity=self.polarity_[cols],
+            )  # fmt: skip
+            if fixed_balance and not opts.lf_class_propensity:
+                graph.weight_fixed[0] = True  # the class prior is given, not learned
+            return graph
+
+        every = np.arange(data.n_lfs)
+        groups = every if self.deps_ or opts.lf_propensity or prior is not None else duplicate_groups(data)
+        reps, rep_of = np.unique(groups, return_inverse=True)
+        self.copies_ = np.bincount(rep_of)[rep_of].astype(np.int64)
+        if reps.shape[0] < data.n_lfs:
+            warn_copies(groups, self.lf_names_)
+        fit_data = data if reps.shape[0] == data.n_lfs else column_subset(data, reps)
+        graph = build(reps)
         with _progress(verbose, settings.epochs) as callback:
             w, self.epochs_run_, self.loss_history_, self.converged_ = train_weights(
-                self.graph_, data, settings, callback=callback, polarity=self.polarity_
+                graph, fit_data, settings, callback=callback, polarity=self.polarity_[reps]
             )
-        self.flipped_ = orient_weights(self.graph_, w, data)
-        self.weight_vector_ = w
+        self.flipped_ = orient_weights(graph, w, fit_data)
+        if reps.shape[0] < data.n_lfs:
+            graph, w = _expand_copies(build(every), graph, w, rep_of, self.copies_)
+        self.graph_, self.weight_vector_ = graph, w
 
     @staticmethod
     def _check_hyper(epochs, step_size, decay, reg_param, reg_type, burn_in, threads) -> None:
@@ -448,6 +462,19 @@ class GenerativeModel:
     def load(self, path: str | Path) -> GenerativeModel:
         """Load a model written by :meth:`save` into this instance (and return it)."""
         return load_model(self, path)
+
+
+def _expand_copies(full: FactorGraph, reduced: FactorGraph, w_red: np.ndarray, rep_of, copies):
+    """The weights of ``full`` from a fit on one column per group of copies: class prior as
+    fitted, each copy's accuracy weight its group's divided by the group size (so the
+    posterior is the reduced fit's), the other per-LF weights of its group."""
+    lay, red = full.layout, reduced.layout
+    w = full.weight_value.copy()
+    w[: lay.n_class] = w_red[: red.n_class]
+    for block, red_block in ((lay.acc, red.acc), (lay.prop, red.prop), (lay.cprop, red.cprop)):
+        w[block : block + lay.n_lfs] = w_red[red_block + rep_of]
+    w[lay.acc : lay.acc + lay.n_lfs] /= copies
+    return full, w
 
 
 def _polarity(data: LabelData) -> np.ndarray:

@@ -44,6 +44,7 @@ def save_model(model: GenerativeModel, path: str | Path) -> None:
         "lf_names": model.lf_names_,
         "label_prior_weight": model.label_prior_weight_,
         "epochs_run": model.epochs_run_,
+        "copies": np.asarray(getattr(model, "copies_", np.ones(g.layout.n_lfs))).astype(int).tolist(),
         "options": None if model.options_ is None else asdict(model.options_),
         "polarity": np.asarray(getattr(model, "polarity_", np.zeros(g.layout.n_lfs))).astype(int).tolist(),
     }
@@ -67,6 +68,7 @@ def load_model(model: GenerativeModel, path: str | Path) -> GenerativeModel:
     model.lf_names_ = meta["lf_names"]
     model.label_prior_weight_ = meta["label_prior_weight"]
     model.epochs_run_ = meta["epochs_run"]
+    model.copies_ = np.asarray(meta.get("copies", [1] * int(meta["n_lfs"])), dtype=np.int64)
     opts = meta.get("options")
     model.options_ = (
         Options(**opts)

@@ -13,11 +13,13 @@ import spacy
 from snorkel_ie.db.models.context import TemporarySpan
 from snorkel_ie.errors import ModelError
 from snorkel_ie.learning.discriminative.inputs import (
+    GAP,
     MARKERS,
     UNK_ID,
     Vocabulary,
     candidate_to_sequence,
     candidates_to_sequences,
+    mark_sentences,
     mark_sequence,
     pad_batch,
     truncate_around_markers,
@@ -83,9 +85,9 @@ def test_truncate_around_markers_at_sentence_start_uses_right_context():
 
 
 def test_vocabulary_build_is_frequency_ranked_and_capped():
-    vocab = Vocabulary.build([["b", "a", "b"], ["c", "b", "a"]], max_vocab=len(MARKERS) + 2 + 2)
+    vocab = Vocabulary.build([["b", "a", "b"], ["c", "b", "a"]], max_vocab=len(MARKERS) + 3 + 2)
     assert vocab.words[2 : 2 + len(MARKERS)] == list(MARKERS)
-    assert vocab.words[2 + len(MARKERS) :] == ["b", "a"]
+    assert vocab.words[3 + len(MARKERS) :] == ["b", "a"]
     ids = vocab.encode([["b", "c", "~~[[1"]])[0]
     np.testing.assert_array_equal(ids, [vocab.lookup("b"), UNK_ID, vocab.lookup("~~[[1")])
 
@@ -128,3 +130,27 @@ def test_candidate_to_sequence_rejects_unary_candidates():
     sent = Sent("Ann left", ["Ann", "left"], [0, 4])
     with pytest.raises(ModelError, match="1 arguments"):
         candidate_to_sequence(Cand(1, (TemporarySpan(sent, 0, 3),)))
+
+
+def test_truncate_far_apart_arguments_keeps_a_window_around_each():
+    words = [f"w{i}" for i in range(60)]
+    seq = mark_sequence(words, (5, 6), (50, 50))
+    cut = truncate_around_markers(seq, 21)
+    assert len(cut) == 21 and cut.count(GAP) == 1
+    left, right = cut[: cut.index(GAP)], cut[cut.index(GAP) + 1 :]
+    assert left[left.index("~~[[1") : left.index("1]]~~") + 1] == ["~~[[1", "w5", "w6", "1]]~~"]
+    assert right[right.index("~~[[2") : right.index("2]]~~") + 1] == ["~~[[2", "w50", "2]]~~"]
+    assert left.index("~~[[1") > 0 and right.index("2]]~~") < len(right) - 1  # context on both sides
+    assert truncate_around_markers(seq, 80) == seq
+
+
+def test_mark_sentences_indexes_each_sentence():
+    out = mark_sentences([["A", "b"], ["c"], ["D", "e"]], (2, 0, 0), (0, 1, 1))
+    assert out == ["a", "~~[[2", "b", "2]]~~", "c", "~~[[1", "d", "1]]~~", "e"]
+    with pytest.raises(ModelError, match="sentence 1"):
+        mark_sentences([["a"], ["b"]], (0, 0, 0), (1, 0, 3))
+
+
+def test_vocabulary_always_has_markers_and_gap():
+    vocab = Vocabulary.build([["x", "y", "x"]], max_vocab=8)
+    assert vocab.words[:7] == ["<pad>", "<unk>", *MARKERS, GAP] and vocab.words[7] == "x" and len(vocab) == 8
