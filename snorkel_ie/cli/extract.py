@@ -104,6 +104,11 @@ def _sentence_ids(engine, documents: str | None) -> list[int]:
 @click.option("--self-relations", is_flag=True, help="Keep pairs of a span with itself.")
 @click.option("--nested-relations", is_flag=True, help="Keep pairs where one argument contains the other.")
 @click.option("--symmetric-relations", is_flag=True, help="Keep both (a, b) and (b, a).")
+@click.option(
+    "--scope", type=click.Choice(["sentence", "document"]), default="sentence", show_default=True,
+    help="Pair arguments within a sentence, or across the sentences of a document.",
+)  # fmt: skip
+@click.option("--max-sentence-distance", type=int, default=None, help="Document scope: at most this many sentences apart.")
 @db_option
 @scheduler_option
 def extract(
@@ -120,6 +125,8 @@ def extract(
     self_relations: bool,
     nested_relations: bool,
     symmetric_relations: bool,
+    scope: str,
+    max_sentence_distance: int | None,
     db_url: str | None,
     scheduler: str | None,
 ) -> None:
@@ -135,8 +142,9 @@ def extract(
 
     cls = candidate_subclass(candidate_class, _split_list(arg_names))
     flags = dict(
-        self_relations=self_relations, nested_relations=nested_relations, symmetric_relations=symmetric_relations
-    )
+        self_relations=self_relations, nested_relations=nested_relations, symmetric_relations=symmetric_relations,
+        scope=scope, max_sentence_distance=max_sentence_distance,
+    )  # fmt: skip
     extractor = _build_extractor(
         cls, cls.__argnames__, _split_list(entity_types), _split_list(ner), dictionary, n_max, flags
     )
