@@ -10,8 +10,9 @@ the all-positive baseline.
 
 Mention candidates become entity pairs by their MeSH ids; a pair's score is the maximum
 of its candidates' marginals (:class:`~snorkel_ie.labeling.entities.EntityPairs`), and a
-pair is predicted when that score is above 0.5. Nothing is chosen on the dev split: the
-models train with fixed settings, and dev is only scored. A report folder gets the LF
+pair is predicted when that score is above 0.5. The models train with fixed settings and
+nothing is tuned per run; the LF set and the generative model's options were settled
+while comparing dev scores, so the dev figures are not fully untouched. A report folder gets the LF
 statistics (CSV, per mention and per entity pair), the marginal histogram (PNG) and the
 scores (JSON).
 

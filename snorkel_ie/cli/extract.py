@@ -38,7 +38,7 @@ def _per_argument(items: list, n: int, what: str) -> list:
     return items
 
 
-def _build_extractor(cls, args, entity_types, ner, dictionary, n_max, flags):
+def _build_extractor(cls, args, entity_types, ner, dictionary, n_max, flags, closest=None):
     from snorkel_ie.candidates import (
         CandidateExtractor,
         DictionaryMatch,
@@ -51,7 +51,11 @@ def _build_extractor(cls, args, entity_types, ner, dictionary, n_max, flags):
     if sum(modes) != 1:
         raise CandidateError("choose exactly one of --entity-types, --ner or --dictionary")
     if entity_types:
-        return PretaggedCandidateExtractor(cls, _per_argument(entity_types, len(args), "entity type"), **flags)
+        return PretaggedCandidateExtractor(
+            cls, _per_argument(entity_types, len(args), "entity type"), closest_per_entity_pair=closest, **flags
+        )
+    if closest is not None:
+        raise CandidateError("--closest-per-entity-pair needs --entity-types (pre-tagged mode)")
     ngrams = Ngrams(n_max=n_max)
     if ner:
         matchers = [NERTagMatcher(labels=label.split("|")) for label in _per_argument(ner, len(args), "NER label")]
@@ -101,6 +105,25 @@ def _sentence_ids(engine, documents: str | None) -> list[int]:
 @click.option(
     "--clear/--no-clear", default=True, show_default=True, help="First delete this class's candidates of the split."
 )
+@click.option(
+    "--scope",
+    type=click.Choice(["sentence", "document"]),
+    default="sentence",
+    show_default=True,
+    help="Pair the arguments within one sentence, or anywhere in a document (cross-sentence relations).",
+)
+@click.option(
+    "--max-sentence-distance",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Document scope: at most this many sentences between the arguments.",
+)
+@click.option(
+    "--closest-per-entity-pair",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Document scope, pre-tagged mode: keep the k closest mention pairs of each entity pair.",
+)
 @click.option("--self-relations", is_flag=True, help="Keep pairs of a span with itself.")
 @click.option("--nested-relations", is_flag=True, help="Keep pairs where one argument contains the other.")
 @click.option("--symmetric-relations", is_flag=True, help="Keep both (a, b) and (b, a).")
@@ -117,6 +140,9 @@ def extract(
     documents: str | None,
     parallelism: int,
     clear: bool,
+    scope: str,
+    max_sentence_distance: int | None,
+    closest_per_entity_pair: int | None,
     self_relations: bool,
     nested_relations: bool,
     symmetric_relations: bool,
@@ -129,17 +155,23 @@ def extract(
     Examples:
       snorkel-ie extract ChemicalDisease --args chemical,disease --entity-types Chemical,Disease --split 0
       snorkel-ie extract Spouse --args person1,person2 --ner PERSON --n-max 4 --documents train.txt
+      snorkel-ie extract ChemicalDisease --args chemical,disease --entity-types Chemical,Disease --scope document
     """
     from snorkel_ie.db.engine import safe_url
     from snorkel_ie.db.models import candidate_subclass
 
     cls = candidate_subclass(candidate_class, _split_list(arg_names))
     flags = dict(
-        self_relations=self_relations, nested_relations=nested_relations, symmetric_relations=symmetric_relations
+        self_relations=self_relations,
+        nested_relations=nested_relations,
+        symmetric_relations=symmetric_relations,
+        scope=scope,
+        max_sentence_distance=max_sentence_distance,
     )
     extractor = _build_extractor(
-        cls, cls.__argnames__, _split_list(entity_types), _split_list(ner), dictionary, n_max, flags
-    )
+        cls, cls.__argnames__, _split_list(entity_types), _split_list(ner), dictionary, n_max, flags,
+        closest=closest_per_entity_pair,
+    )  # fmt: skip
     check_scheduler_database(scheduler, db_url)
     session = open_session(db_url, create=False)
     try:

@@ -64,6 +64,38 @@ def make_preprocessor(
     return readers[fmt](path, encoding=encoding, max_docs=max_docs)
 
 
+_MARKERS = {"pubtator": "|t|", "bioc": "<document"}
+
+
+def count_documents(reader, fmt: str) -> int | None:
+    """The number of documents of ``reader``'s files, counted cheaply for the progress bar (None: unknown).
+
+    A line count (TSV, JSONL), a count of title lines (PubTator) or ``<document`` tags
+    (BioC), files (text), Parquet's row metadata; CSV (cells may span lines) is not counted.
+    """
+    files = reader.files()
+    if fmt == "text":
+        n = len(files)
+    elif fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        n = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    elif fmt in ("tsv", "jsonl", "pubtator", "bioc"):
+        marker = _MARKERS.get(fmt)
+        n = 0
+        for f in files:
+            with open(f, "rb") as fh:
+                for line in fh:
+                    if marker is None:
+                        n += bool(line.strip())
+                    else:
+                        n += line.count(marker.encode())
+    else:
+        return None
+    max_docs = getattr(reader, "max_docs", None)
+    return n if max_docs is None else min(n, max_docs)
+
+
 @click.command("parse")
 @click.argument("path", type=click.Path(exists=True))
 @click.option(
@@ -114,11 +146,13 @@ def parse(
         path, fmt, encoding=encoding, max_docs=max_docs, id_field=id_field, text_field=text_field
     )
     check_scheduler_database(scheduler, db_url)
+    total = count_documents(reader, fmt or infer_format(path, SUFFIXES)) if progress else None
     session = open_session(db_url)
     try:
         with dask_client(scheduler, session) as client:
             summary = CorpusParser(parser=Spacy(model)).apply(
                 reader,
+                count=total,
                 parallelism=parallelism,
                 clear=clear,
                 progress=progress,

@@ -86,7 +86,8 @@ def load_corpus(
     gold pairs never meet in one sentence); ``scope="sentence"`` gives Snorkel 0.7's
     same-sentence candidates, ``max_sentence_distance`` a band in between.
     Every step is idempotent: a re-run skips stored documents and creates no duplicate
-    candidates or labels.
+    candidates or labels. A split holding candidates these settings do not make (from a
+    run with another scope) is cleared and extracted again.
     """
     folder = data_dir(folder)
     parser = CorpusParser(parser=Spacy(model))
@@ -102,6 +103,10 @@ def load_corpus(
         summary = extractor.apply(
             sentences, split=split, clear=False, progress=progress, session=session, parallelism=parallelism
         )
+        if split_sizes(session).get(split, 0) != summary.candidates:  # left by other settings (e.g. sentence scope)
+            summary = extractor.apply(
+                sentences, split=split, clear=True, progress=progress, session=session, parallelism=parallelism
+            )
         candidates[split] = summary.candidates
         positives[split], _ = load_gold_labels_from_relations(session, ChemicalDisease, split=split)
     return CorpusSummary(len(splits), candidates, positives)

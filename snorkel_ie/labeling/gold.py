@@ -29,6 +29,8 @@ from snorkel_ie.labeling.matrix import AnnotationMatrix, candidate_type_of, load
 __all__ = [
     "gold_annotator_names",
     "load_gold_labels",
+    "load_gold_labels_from_csv",
+    "load_gold_labels_from_pubtator",
     "load_gold_labels_from_relations",
     "load_gold_labels_from_tsv",
     "save_gold_labels",
@@ -184,6 +186,7 @@ def load_gold_labels_from_tsv(
             index.setdefault(_swap(key, id_format), cid)
     labels: dict[int, int] = {}
     unmatched = 0
+    card = int(getattr(candidate_class, "cardinality", 2))
     path = Path(path)
     with path.open(newline="", encoding="utf-8") as fh:
         for lineno, fields in enumerate(csv.reader(fh, delimiter="\t"), start=1):
@@ -193,6 +196,7 @@ def load_gold_labels_from_tsv(
                 key, label = _parse(fields, id_format)
             except (ValueError, IndexError) as err:
                 raise ParseError(f"bad gold line {fields!r}: {err}", str(path), lineno) from err
+            label = _label_value(str(label), card, path, lineno)
             cid = index.get(key)
             if cid is None:
                 unmatched += 1
@@ -200,6 +204,84 @@ def load_gold_labels_from_tsv(
                 labels[cid] = label
     save_gold_labels(session, list(labels), list(labels.values()), annotator_name=annotator_name)
     return len(labels), unmatched
+
+
+def load_gold_labels_from_csv(
+    session: Session,
+    path: str | Path,
+    candidate_class: Any,
+    *,
+    annotator_name: str = "gold",
+    split: int | None = None,
+    symmetric: bool = False,
+) -> tuple[int, int]:
+    """Attach gold labels from a CSV with a header line, such as the one ``snorkel-ie export`` writes.
+
+    Columns: the label in ``label`` (or ``gold``; an empty cell is skipped), the candidate in
+    ``stable_ids`` (its arguments' span stable ids joined by ``~~``, Snorkel 0.7's StableLabel
+    key) or in one ``<argument>_stable_id`` column per argument. Labels are checked against
+    the class's cardinality; a bad row is a :class:`~snorkel_ie.errors.ParseError` naming
+    the file and line, and nothing is written then.
+
+    Returns
+    -------
+    (matched, unmatched)
+        Rows that found a candidate, and rows that did not.
+    """
+    path = Path(path)
+    names = list(getattr(candidate_class, "__argnames__", ()))
+    index = _stable_index(session, candidate_type_of(candidate_class), split, symmetric)
+    card = int(getattr(candidate_class, "cardinality", 2))
+    labels: dict[int, int] = {}
+    unmatched = 0
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames or []
+        label_col = next((c for c in ("label", "gold") if c in header), None)
+        arg_cols = [f"{n}_stable_id" for n in names]
+        if label_col is None or ("stable_ids" not in header and not (names and set(arg_cols) <= set(header))):
+            wanted = " or ".join(["'stable_ids'", *([", ".join(repr(c) for c in arg_cols)] if names else [])])
+            raise ParseError(f"the header needs a 'label' (or 'gold') column and {wanted}; got {header}", str(path), 1)
+        for row in reader:
+            cell = (row.get(label_col) or "").strip()
+            if not cell:
+                continue
+            label = _label_value(cell, card, path, reader.line_num)
+            ids = row["stable_ids"].split("~~") if "stable_ids" in header else [row[c] for c in arg_cols]
+            cid = index.get(tuple(i.strip() for i in ids))
+            if cid is None:
+                unmatched += 1
+            else:
+                labels[cid] = label
+    save_gold_labels(session, list(labels), list(labels.values()), annotator_name=annotator_name)
+    return len(labels), unmatched
+
+
+def _stable_index(session: Session, ctype: str | None, split: int | None, symmetric: bool) -> dict[tuple, int]:
+    index: dict[tuple, int] = {}
+    for cid, spans in _argument_rows(session, ctype, split).items():
+        key = tuple(s[1] for s in spans)
+        index[key] = cid
+        if symmetric and len(key) == 2:
+            index.setdefault(key[::-1], cid)
+    return index
+
+
+def _label_value(cell: str, cardinality: int, path: Path, lineno: int) -> int:
+    """A gold label of a file: binary ``1``/``-1`` (``0`` unknown), or ``1..k`` for k classes."""
+    allowed = (-1, 0, 1) if cardinality == 2 else tuple(range(cardinality + 1))
+    try:
+        number = float(cell)
+    except ValueError:
+        number = float("nan")
+    value = int(number) if number.is_integer() else None
+    if value not in allowed:
+        raise ParseError(
+            f"gold label {cell!r} is not one of {', '.join(map(str, allowed))} (cardinality {cardinality})",
+            str(path),
+            lineno,
+        )
+    return value
 
 
 def _key(spans: list[tuple[str, str, int, int]], id_format: str) -> tuple:
@@ -275,24 +357,77 @@ def load_gold_labels_from_relations(
     -------
     (positives, negatives)
     """
+    ids, labels = _relation_labels(session, candidate_class, split, lambda doc: relation_pairs(doc.meta, relation))
+    save_gold_labels(session, ids, labels, annotator_name=annotator_name)
+    return sum(v == 1 for v in labels), sum(v == -1 for v in labels)
+
+
+def load_gold_labels_from_pubtator(
+    session: Session,
+    path: str | Path,
+    candidate_class: Any,
+    *,
+    relation: str = "CID",
+    annotator_name: str = "gold",
+    split: int | None = None,
+    encoding: str = "utf-8",
+) -> tuple[int, int, int]:
+    """Gold labels from the relation lines of a PubTator file (``PMID<TAB>CID<TAB>chemical<TAB>disease``).
+
+    The candidates of the file's documents (matched by document name) are labeled as by
+    :func:`load_gold_labels_from_relations`, with the file's relations instead of the stored
+    ones; candidates of other documents keep their gold labels. The file is read whole
+    (a malformed line is a :class:`~snorkel_ie.errors.ParseError` naming it) before anything
+    is written.
+
+    Returns
+    -------
+    (positives, negatives, documents of the file not in the database)
+    """
+    from snorkel_ie.parsing.preprocessors import PubTatorDocPreprocessor
+
+    pairs = {
+        r.name: relation_pairs(r.meta, relation) for r in PubTatorDocPreprocessor(path, encoding=encoding).records()
+    }
+    ids, labels = _relation_labels(
+        session, candidate_class, split, lambda doc: pairs.get(doc.name, set()), documents=list(pairs)
+    )
+    stored = _stored_document_names(session, list(pairs))
+    save_gold_labels(session, ids, labels, annotator_name=annotator_name)
+    return sum(v == 1 for v in labels), sum(v == -1 for v in labels), len(pairs) - len(stored)
+
+
+def _stored_document_names(session: Session, names: list[str]) -> set[str]:
+    out: set[str] = set()
+    for start in range(0, len(names), 500):
+        part = names[start : start + 500]
+        out.update(session.scalars(select(Document.name).where(Document.name.in_(part))))
+    return out
+
+
+def _relation_labels(
+    session: Session, candidate_class: Any, split: int | None, pairs_of_document, documents: list[str] | None = None
+) -> tuple[list[int], list[int]]:
+    """Candidate ids and their +1/-1 labels: positive when an argument-id pair is a relation of the document."""
     ctype = candidate_type_of(candidate_class)
     q = select(candidate_class if isinstance(candidate_class, type) else Candidate)
     if ctype is not None:
         q = q.where(Candidate.type == ctype)
     if split is not None:
         q = q.where(Candidate.split == split)
+    if documents is not None:
+        in_docs = select(Sentence.id).join(Document, Document.id == Sentence.document_id)
+        q = q.where(Candidate.sentence_id.in_(in_docs.where(Document.name.in_(documents))))
     pairs_of: dict[int, set[tuple[str, ...]]] = {}
     ids, labels = [], []
     for cand in session.scalars(q.order_by(Candidate.id)):
         doc = cand.sentence.document
         if doc.id not in pairs_of:
-            pairs_of[doc.id] = relation_pairs(doc.meta, relation)
+            pairs_of[doc.id] = pairs_of_document(doc)
         arg_ids = [_ids_of(span.get_attrib_tokens("entity_cids")) for span in cand.get_contexts()]
-        positive = _any_pair(arg_ids, pairs_of[doc.id])
         ids.append(cand.id)
-        labels.append(1 if positive else -1)
-    save_gold_labels(session, ids, labels, annotator_name=annotator_name)
-    return sum(v == 1 for v in labels), sum(v == -1 for v in labels)
+        labels.append(1 if _any_pair(arg_ids, pairs_of[doc.id]) else -1)
+    return ids, labels
 
 
 def _any_pair(arg_ids: list[set[str]], pairs: set[tuple[str, ...]]) -> bool:

@@ -49,3 +49,23 @@ def test_extract_command_dictionary_mode_and_bad_usage(session, db_url, shared_d
     assert session.scalar(select(func.count()).select_from(Candidate).where(Candidate.type == "drugdisease")) > 0
     both = CliRunner().invoke(extract, [*base, "--ner", "PERSON", "--entity-types", "Chemical,Disease"])
     assert isinstance(both.exception, CandidateError)
+
+
+def _count(session, type_name: str) -> int:
+    session.rollback()  # a fresh snapshot
+    return session.scalar(select(func.count()).select_from(Candidate).where(Candidate.type == type_name))
+
+
+def test_extract_command_document_scope(session, db_url, shared_data) -> None:
+    _load(session, shared_data)
+    tail = ["--args", "chemical,disease", "--entity-types", "Chemical,Disease", "--db", db_url]
+    for name, extra in (
+        ("ChemicalDisease", []),
+        ("CDInDocument", ["--scope", "document"]),
+        ("CDClosest", ["--scope", "document", "--closest-per-entity-pair", "1"]),
+    ):
+        result = CliRunner().invoke(extract, [name, *tail, *extra])
+        assert result.exit_code == 0, result.output
+    in_sentences, in_documents = _count(session, "chemicaldisease"), _count(session, "cdindocument")
+    assert in_documents > in_sentences > 0  # cross-sentence pairs too
+    assert 0 < _count(session, "cdclosest") < in_documents

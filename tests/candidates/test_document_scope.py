@@ -244,3 +244,15 @@ def test_closest_per_entity_pair_keeps_the_nearest_mentions(session, cdr, k) -> 
     assert set(kept) == set(every)  # every entity pair keeps a candidate: the recall ceiling is unchanged
     for key, found in kept.items():
         assert sorted(found) == sorted(every[key])[:k]
+
+
+def test_extract_command_document_scope(session, cdr, db_url) -> None:
+    from click.testing import CliRunner
+
+    from snorkel_ie.cli.extract import extract
+
+    args = ["ChemicalDisease", "--args", "chemical,disease", "--entity-types", "Chemical,Disease", "--db", db_url]
+    result = CliRunner().invoke(extract, [*args, "--scope", "document", "--max-sentence-distance", "1"])
+    assert result.exit_code == 0, result.output
+    session.rollback()  # a fresh snapshot on SQLite
+    assert _got(session) == _expected(cdr, 1)

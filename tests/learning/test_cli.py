@@ -61,7 +61,11 @@ def _expected_evaluation(db_url: str, gen_path: str) -> tuple[int, int, dict[str
     names = [lf.__name__ for lf in SENTENCE_LFS]
     gen_votes = votes[:, [names.index(n) for n in gen.lf_names_]]
     generative = np.where(gen.marginals(gen_votes) > 0.5, 1, -1)
-    scores = {"majority vote": _prf(majority, gold), "generative model": _prf(generative, gold)}
+    scores = {
+        "all positive": _prf(np.ones(len(gold), dtype=np.int64), gold),
+        "majority vote": _prf(majority, gold),
+        "generative model": _prf(generative, gold),
+    }
     return len(cands), int(np.sum(gold == 1)), scores
 
 
@@ -72,7 +76,7 @@ def test_cli_label_train_generative_and_evaluate(cdr_db: str, tmp_path) -> None:
     out = _run("train-generative", "--db", cdr_db, "--candidate-class", "ChemicalDisease", "--lfs", LFS,
                "--save", str(tmp_path / "gen"))  # fmt: skip
     assert "saved" in out and "marginals" in out
-    out = _run("evaluate", "--db", cdr_db, "--candidate-class", "ChemicalDisease", "--lfs", LFS,
+    out = _run("evaluate", "--db", cdr_db, "--candidate-class", "ChemicalDisease", "--lfs", LFS, "--split", "1",
                "--generative", str(tmp_path / "gen"))  # fmt: skip
     n, positives, expected = _expected_evaluation(cdr_db, str(tmp_path / "gen"))
     assert positives > 0 and min(expected["generative model"]) > 0  # not a comparison of zeros only

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -34,3 +35,15 @@ def test_parse_command_malformed_input_fails_with_file_and_line(tmp_path: Path, 
     result = CliRunner().invoke(parse, [str(bad), "--format", "tsv", "--model", "blank:en", "--db", db_url])
     assert result.exit_code != 0
     assert f"{bad}:2:" in str(result.exception)
+
+
+@pytest.mark.parametrize(
+    "name", ["cdr_train_5.PubTator.txt", "cdr_dev_3.BioC.xml", "spouse_3.jsonl", "youtube_6.tsv", "spouse_text"]
+)
+def test_cli_parse_counts_documents_for_the_progress_bar(name: str) -> None:
+    from snorkel_ie.cli._util import infer_format
+    from snorkel_ie.cli.parse import SUFFIXES, count_documents, make_preprocessor
+
+    path = str(FIXTURES / name)
+    reader = make_preprocessor(path, None, encoding="utf-8", max_docs=None, id_field="doc_id", text_field="text")
+    assert count_documents(reader, infer_format(path, SUFFIXES)) == len(list(reader.records()))

@@ -157,13 +157,10 @@ def binary_posterior(
     """
     d = _log_odds_half(indptr, indices, data, row_label, label_w, theta, acc, cprop)
     d *= 2.0
-    pos = d >= 0
-    e = np.abs(d, out=d)
-    np.negative(e, out=e)
-    np.exp(e, out=e)  # exp(-|d|)
-    big = e + 1.0
-    np.reciprocal(big, out=big)  # 1 / (1 + exp(-|d|)): the likelier class
-    e *= big  # exp(-|d|) / (1 + exp(-|d|)): the other one
-    for col, here, there in ((1, big, e), (0, e, big)):
-        np.copyto(out[:, col], here, where=pos)
-        np.copyto(out[:, col], there, where=~pos)
+    tmp = np.empty_like(d)
+    with np.errstate(over="ignore"):  # exp(-d) = inf gives probability 0, as it should
+        for col, sign in ((1, -1.0), (0, 1.0)):  # P(y) = 1 / (1 + exp(-+d)): each class from its own side
+            np.multiply(d, sign, out=tmp)
+            np.exp(tmp, out=tmp)
+            tmp += 1.0
+            np.reciprocal(tmp, out=out[:, col])
