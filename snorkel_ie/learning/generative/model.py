@@ -21,6 +21,7 @@ import numpy as np
 
 from snorkel_ie.errors import ModelError, NotFittedError
 from snorkel_ie.learning.generative.dependencies import Dependency
+from snorkel_ie.learning.generative.estimator import ArrayAPI
 from snorkel_ie.learning.generative.factor_graph import FactorGraph, build_factor_graph
 from snorkel_ie.learning.generative.fitting import (
     Options,
@@ -71,7 +72,7 @@ __all__ = ["GenerativeModel", "GenerativeModelWeights"]
 _log = logging.getLogger(__name__)
 
 
-class GenerativeModel:
+class GenerativeModel(ArrayAPI):
     """A factor graph over the latent class and the LF outputs, fit without gold labels.
 
     Parameters
@@ -346,6 +347,8 @@ class GenerativeModel:
 
     def _prepare(self, L: Any, candidate_ranges: Any, labels: Any) -> LabelData:
         names = getattr(L, "lf_names", None)
+        if names is None and hasattr(L, "columns") and hasattr(L, "to_numpy"):  # a pandas DataFrame
+            names = list(L.columns)
         self.lf_names_ = [str(x) for x in names] if names is not None else None
         L = apply_convention(L, self.convention)
         k, signed = self.cardinality, True

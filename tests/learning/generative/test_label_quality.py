@@ -165,3 +165,19 @@ def test_select_model_keeps_the_best_on_dev_and_reports_every_configuration():
     assert result.score == pytest.approx(result.table["f1"].max())
     with pytest.raises(ModelError, match="no known label"):
         select_model(L, L[dev], np.zeros(int(dev.sum())))
+
+
+def test_numpy_first_api_accepts_arrays_sparse_and_dataframes():
+    import pandas as pd
+
+    L, y = make_independent(3_000, [0.85, 0.75, 0.7, 0.8], 0.5, seed=12)
+    model = GenerativeModel().fit(L)
+    proba = model.predict_proba(L)
+    assert proba.shape == (3_000, 2)
+    np.testing.assert_allclose(proba[:, 1], model.marginals(L))
+    np.testing.assert_array_equal(model.predict(L.toarray()), model.predictions(L))
+    df = pd.DataFrame(L.toarray(), columns=["a", "b", "c", "d"])
+    named = GenerativeModel().fit(df)
+    assert list(named.learned_lf_stats().index) == ["a", "b", "c", "d"]
+    np.testing.assert_allclose(named.predict_proba(df), proba)
+    assert np.mean(named.predict(df) == y) > 0.8
