@@ -206,14 +206,16 @@ class GenerativeModel(ArrayAPI):
             weight, on the log-odds scale; 0 starts the classes balanced (0.7 started at -1).
         epochs
             Maximum number of epochs; without dependencies every update is exact and
-            training stops once the largest step falls below ``1e-4``.
+            training stops once the largest step falls below ``1e-4``. ``0`` (as in 0.7)
+            sets the weights from the priors (``init_acc``, ``LF_acc_prior_weights``) untrained.
         step_size
             Per-candidate step in Snorkel 0.7's units (``None`` = ``0.1 / n``, the value
             0.7's notebooks pass); the epoch learning rate is ``10 * step_size * n``.
         decay
             Factor applied to the learning rate after every epoch.
         reg_param, reg_type
-            Penalty strength per candidate and its type (2 = L2, 1 = L1 by truncated gradient;
+            Penalty strength per candidate and its type (2 = L2, 1 = L1 by truncated gradient,
+            0 = none, as in 0.7;
             the EM path, binary models with ``lf_class_propensity`` and no dependencies,
             applies the penalty in L2 form whatever the type).
         verbose
@@ -261,6 +263,8 @@ class GenerativeModel(ArrayAPI):
         opts = resolve_options(self, data, self.polarity_, bool(self.deps_), prior is not None)
         init = initial_accuracies(data, self.deps_, self.polarity_, self.signed_, init_acc)
         lr = 1.0 if step_size is None else 10.0 * step_size * data.n_rows
+        if reg_type == 0:  # 0.7: no regularisation
+            reg_param, reg_type = 0.0, 2
         settings = LearnSettings(
             epochs=epochs, learning_rate=lr, decay=decay, reg_param=reg_param, reg_type=reg_type,
             burn_in=burn_in, seed=self.seed, threads=threads, label_weight=label_prior_weight,
@@ -271,7 +275,7 @@ class GenerativeModel(ArrayAPI):
         if timer is not None:
             timer.start()
         self._fit(data, opts, settings, prior, init, init_deps, init_class_prior, verbose)
-        if opts.auto_class_conditional:
+        if opts.auto_class_conditional and epochs > 0:
             ok, self.misfit_ = check_fit(self.graph_, self.weight_vector_, data)
             if not ok:
                 warnings.warn(
@@ -289,7 +293,8 @@ class GenerativeModel(ArrayAPI):
             timer.end()
         self.options_ = opts
         self.coverage_ = data.col_counts / data.n_rows
-        warn_convergence(self, data)
+        if epochs > 0:
+            warn_convergence(self, data)
         warn_not_converged(self.converged_, self.epochs_run_, opts.lf_class_propensity and not self.deps_)
 
     def _fit(self, data, opts, settings, prior, init, init_deps, init_class_prior, verbose) -> None:
@@ -323,6 +328,10 @@ class GenerativeModel(ArrayAPI):
             warn_copies(groups, self.lf_names_)
         fit_data = data if reps.shape[0] == data.n_lfs else column_subset(data, reps)
         graph = build(reps)
+        if settings.epochs == 0:  # 0.7: the weights the priors and init_acc give, untrained
+            self.epochs_run_, self.loss_history_, self.converged_, self.flipped_ = 0, [], None, False
+            self.graph_, self.weight_vector_ = build(every), build(every).weight_value.copy()
+            return
         with _progress(verbose, settings.epochs) as callback:
             w, self.epochs_run_, self.loss_history_, self.converged_ = train_weights(
                 graph, fit_data, settings, callback=callback, polarity=self.polarity_[reps]
@@ -334,14 +343,14 @@ class GenerativeModel(ArrayAPI):
 
     @staticmethod
     def _check_hyper(epochs, step_size, decay, reg_param, reg_type, burn_in, threads) -> None:
-        if int(epochs) < 1:
-            raise ModelError(f"epochs must be at least 1, got {epochs}")
+        if int(epochs) < 0:
+            raise ModelError(f"epochs must be at least 0 (0 = weights from the priors, no training), got {epochs}")
         if step_size is not None and not (np.isfinite(step_size) and step_size > 0):
             raise ModelError(f"step_size must be a positive number or None, got {step_size}")
         if not (0 < decay <= 1):
             raise ModelError(f"decay must lie in (0, 1], got {decay}")
-        if reg_param < 0 or reg_type not in (1, 2):
-            raise ModelError(f"reg_param must be >= 0 and reg_type 1 or 2, got {reg_param}, {reg_type}")
+        if reg_param < 0 or reg_type not in (0, 1, 2):
+            raise ModelError(f"reg_param must be >= 0 and reg_type 0, 1 or 2, got {reg_param}, {reg_type}")
         if burn_in < 0 or threads < 1:
             raise ModelError(f"burn_in must be >= 0 and threads >= 1, got {burn_in}, {threads}")
 

@@ -181,3 +181,19 @@ def test_numpy_first_api_accepts_arrays_sparse_and_dataframes():
     assert list(named.learned_lf_stats().index) == ["a", "b", "c", "d"]
     np.testing.assert_allclose(named.predict_proba(df), proba)
     assert np.mean(named.predict(df) == y) > 0.8
+
+
+def test_07_epochs_zero_keeps_the_prior_weights_and_reg_type_zero_means_none():
+    L, _ = make_independent(3_000, [0.85, 0.75, 0.7, 0.8], 0.5, seed=13)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        untrained = GenerativeModel(lf_prior=True)
+        untrained.train(L, LF_acc_prior_weights=[0.5, 0.4, 0.3, 0.2], epochs=0)
+    assert untrained.epochs_run_ == 0
+    np.testing.assert_allclose(untrained.weights.lf_prior, [0.5, 0.4, 0.3, 0.2])
+    np.testing.assert_allclose(untrained.weights.lf_accuracy, 1.0)
+    none = GenerativeModel()
+    none.train(L, reg_type=0, reg_param=10.0)
+    plain = GenerativeModel()
+    plain.train(L, reg_param=0.0)
+    np.testing.assert_allclose(none.weight_vector_, plain.weight_vector_)
