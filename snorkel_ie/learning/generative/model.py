@@ -57,6 +57,7 @@ from snorkel_ie.learning.generative.validation import (
 )
 from snorkel_ie.learning.utils import (
     as_label_vector,
+    binary_prf,
     binary_scores,
     categorical_accuracy,
     predictions_from_marginals,
@@ -426,10 +427,7 @@ class GenerativeModel(ArrayAPI):
         scores = binary_scores(pred, gold)
         if display:
             print_binary_report(scores, title="Generative model scores", b=b)
-        tp, fp, _, fn = scores
-        p = tp / (tp + fp) if tp + fp else 0.0
-        r = tp / (tp + fn) if tp + fn else 0.0
-        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+        return binary_prf(pred, gold)
 
     def error_analysis(self, session: Any, L: Any, L_gold: Any, *, b: float = 0.5, display: bool = True):
         """Split candidates with known gold into (tp, fp, tn, fn) sets, fetched with ``L.get_candidate``."""

@@ -62,7 +62,7 @@ def apply_convention(L: Any, convention: str) -> Any:
     """``L`` in the ``signed`` convention (see :data:`CONVENTIONS`).
 
     ``auto`` returns ``L`` unchanged unless it looks like a snorkel-0.10 matrix: votes
-    within ``{-1, 0, 1}``, at least 20 rows, where ``-1`` is more frequent than ``0`` (in the ``signed``
+    within ``{-1, 0, 1}``, at least 20 rows, where ``-1`` is more frequent than ``0`` and ``0`` occurs (in the ``signed``
     convention ``0``, the abstention, is nearly always the most frequent value); such a
     matrix is refused with the conversion to apply. ``snorkel`` converts (a dense copy).
     """
@@ -97,7 +97,9 @@ def apply_convention(L: Any, convention: str) -> Any:
         n_neg, n_zero = int(np.count_nonzero(arr == -1)), int(np.count_nonzero(arr == 0))
         binary = bool(np.nanmin(arr) >= -1 and np.nanmax(arr) <= 1)
         n_rows = arr.shape[0]
-    if binary and n_neg > n_zero and n_rows >= _MIN_ROWS_TO_GUESS:
+    # No zero at all: in 0.10's convention that would be a class nobody ever votes, so this is a
+    # signed matrix whose LFs never abstain (0.7's generate_model makes these).
+    if binary and n_neg > n_zero > 0 and n_rows >= _MIN_ROWS_TO_GUESS:
         raise ModelError(
             f"the label matrix looks like snorkel 0.10's convention (-1 = abstain, 0/1 = classes): -1 is its most "
             f"frequent value ({n_neg} entries vs {n_zero} zeros). Convert it with "

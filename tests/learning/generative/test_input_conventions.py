@@ -45,11 +45,19 @@ def test_snorkel_convention_categorical_shifts_classes():
     assert model.k_ == 3
 
 
-def test_signed_convention_accepts_a_mostly_negative_dense_matrix():
-    L = np.array([[-1, -1, 1], [-1, -1, -1], [1, -1, -1], [-1, 1, -1]] * 20)
+def test_signed_convention_accepts_a_mostly_negative_matrix_with_abstentions():
+    L = np.array([[-1, -1, 0], [-1, -1, -1], [1, -1, -1], [-1, 1, -1]] * 20)
     with pytest.raises(ModelError, match="convention='signed'"):
         GenerativeModel().train(L)
     model = GenerativeModel(convention="signed")
+    model.train(L)
+    assert model.marginals(L).shape == (80,)
+
+
+def test_matrix_that_never_abstains_is_taken_as_signed():
+    """0.7's generate_model makes such matrices; in 0.10's convention class 0 would never be voted."""
+    L = np.array([[-1, -1, 1], [-1, -1, -1], [1, -1, -1], [-1, 1, -1]] * 20)
+    model = GenerativeModel()
     model.train(L)
     assert model.marginals(L).shape == (80,)
 
