@@ -35,6 +35,9 @@ class GenerativeModelWeights:
     ``lf_prior``; a vote's effective log-potential is their sum). Dependency weights are
     dense ``(n_lfs, n_lfs)`` matrices indexed ``[j, k]`` for a dependency ``(j, k, type)``.
     ``class_prior`` is one signed weight for a binary model and ``k`` weights otherwise.
+    ``label_accuracy`` is the fixed weight tying gold labels to the class (``label_prior_weight``)
+    when the model was trained with ``labels=``, else ``None``: Snorkel 0.7 appended the labels
+    as one more LF of fixed weight, here the LF arrays keep one entry per LF.
     """
 
     lf_accuracy: np.ndarray
@@ -46,6 +49,7 @@ class GenerativeModelWeights:
     dep_reinforcing: np.ndarray
     dep_exclusive: np.ndarray
     class_prior: np.ndarray = field(default_factory=lambda: np.zeros(1))
+    label_accuracy: float | None = None
 
 
 def model_weights(model: GenerativeModel) -> GenerativeModelWeights:
@@ -65,7 +69,13 @@ def model_weights(model: GenerativeModel) -> GenerativeModelWeights:
         dep_reinforcing=deps[DEP_REINFORCING],
         dep_exclusive=deps[DEP_EXCLUSIVE],
         class_prior=w[: lay.n_class].copy(),
+        label_accuracy=None if _label_coverage(model) is None else float(model.label_prior_weight_),
     )
+
+
+def _label_coverage(model: GenerativeModel) -> float | None:
+    """Fraction of training candidates with a known label, ``None`` when trained without ``labels=``."""
+    return getattr(model, "label_coverage_", None)
 
 
 def model_lf_stats(model: GenerativeModel) -> pd.DataFrame:
@@ -101,6 +111,14 @@ def model_lf_stats(model: GenerativeModel) -> pd.DataFrame:
         log_pi = theta.copy()
     pi = np.exp(log_pi - log_pi.max())
     pi /= pi.sum()
+    index = list(model.lf_names_) if model.lf_names_ is not None else list(range(g.layout.n_lfs))
+    label_cov = _label_coverage(model)
+    if label_cov is not None:  # the gold labels as one more source, after the LFs (0.7's extra LF column)
+        w_label = float(model.label_prior_weight_)
+        right = 1.0 / (1.0 + (k - 1) * np.exp(-2.0 * w_label))  # the fixed label factor, as an accuracy factor
+        pvote = np.vstack([pvote, np.full((1, k), label_cov)])
+        correct = np.vstack([correct, np.full((1, k), right)])
+        index.append("labels" if model.lf_names_ is not None else len(index))
     coverage = pvote @ pi
     accuracy = (pvote * correct) @ pi / np.maximum(coverage, 1e-300)
     if model.signed_:
@@ -113,7 +131,6 @@ def model_lf_stats(model: GenerativeModel) -> pd.DataFrame:
         recall = (pvote * correct).mean(axis=1)
     import pandas as pd  # only for the report: training and inference do not need it
 
-    index = model.lf_names_ if model.lf_names_ is not None else range(g.layout.n_lfs)
     return pd.DataFrame(
         {"Accuracy": accuracy, "Coverage": coverage, "Precision": precision, "Recall": recall}, index=index
     )

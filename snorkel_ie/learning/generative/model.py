@@ -162,6 +162,7 @@ class GenerativeModel(ArrayAPI):
         self.options_: Options | None = None
         self.converged_: bool | None = None
         self.misfit_: float | None = None
+        self.label_coverage_: float | None = None
 
     # ------------------------------------------------------------------ training
     def train(
@@ -201,7 +202,10 @@ class GenerativeModel(ArrayAPI):
             Fixed LF-prior weights (one per LF), used when ``lf_prior`` is set or the
             weights are given.
         labels, label_prior_weight
-            Known labels per candidate (``0`` unknown), tied to the class by a fixed factor.
+            Known labels per candidate (``0`` unknown), tied to the class by a fixed factor
+            of weight ``label_prior_weight``. As in 0.7 (where they were one more LF column, of
+            fixed weight), they are reported as one more source: a last row of
+            ``learned_lf_stats()`` and ``weights.label_accuracy``.
         init_deps, init_class_prior
             Initial dependency weights and (binary models with ``class_prior``) class-prior
             weight, on the log-odds scale; 0 starts the classes balanced (0.7 started at -1).
@@ -256,6 +260,8 @@ class GenerativeModel(ArrayAPI):
                 )
             self.cardinality = int(cardinality)
         data = self._prepare(L, candidate_ranges, labels)
+        # 0.7 appended the labels as one more (fixed) LF column: its stats row and weight are reported
+        self.label_coverage_ = None if labels is None else float(np.count_nonzero(data.row_label)) / data.n_rows
         self.deps_ = check_deps(deps, data.n_lfs)
         if self.deps_ and data.row_card.shape[0]:
             raise ModelError("dependencies cannot be combined with candidate_ranges")
@@ -459,6 +465,12 @@ class GenerativeModel(ArrayAPI):
         modelled), Precision P(y = +1 | vote = +1) and Recall P(vote = +1 | y = +1) for a
         binary model; for a categorical one Precision is the accuracy and Recall
         P(vote = y) averaged over classes.
+
+        A model trained with ``labels=`` has one more row, after the LFs', for the gold
+        labels as a source (Snorkel 0.7 appended them as an LF column): its Accuracy is
+        the one its fixed weight ``label_prior_weight`` implies, its Coverage the fraction of
+        training candidates with a known label. The row is named ``"labels"`` when the LFs
+        are named, else numbered after the last LF (as 0.7 numbered it).
         """
         self._check_fitted()
         return model_lf_stats(self)

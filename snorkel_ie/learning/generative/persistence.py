@@ -43,6 +43,7 @@ def save_model(model: GenerativeModel, path: str | Path) -> None:
         "deps": [list(d) for d in model.deps_],
         "lf_names": model.lf_names_,
         "label_prior_weight": model.label_prior_weight_,
+        "label_coverage": getattr(model, "label_coverage_", None),
         "epochs_run": model.epochs_run_,
         "copies": np.asarray(getattr(model, "copies_", np.ones(g.layout.n_lfs))).astype(int).tolist(),
         "options": None if model.options_ is None else asdict(model.options_),
@@ -67,6 +68,7 @@ def load_model(model: GenerativeModel, path: str | Path) -> GenerativeModel:
     model.deps_ = [tuple(d) for d in meta["deps"]]
     model.lf_names_ = meta["lf_names"]
     model.label_prior_weight_ = meta["label_prior_weight"]
+    model.label_coverage_ = meta.get("label_coverage")  # None: trained without labels= (or an older file)
     model.epochs_run_ = meta["epochs_run"]
     model.copies_ = np.asarray(meta.get("copies", [1] * int(meta["n_lfs"])), dtype=np.int64)
     opts = meta.get("options")

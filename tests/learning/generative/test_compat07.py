@@ -109,3 +109,51 @@ def test_dependency_selector_takes_the_seed_positionally():
     from snorkel_ie.learning.generative import DependencySelector
 
     assert DependencySelector(7).seed == 7
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_gold_labels_are_one_more_source_in_the_stats_and_weights(seed, tmp_path):
+    import pandas as pd
+
+    L, y = _matrix(seed)
+    n, m = L.shape
+    known = np.arange(n) % 4 == 0
+    labels = np.where(known, y, 0)
+    plain = GenerativeModel()
+    plain.train(L)
+    assert len(plain.learned_lf_stats()) == m and plain.weights.label_accuracy is None
+    model = GenerativeModel()
+    model.train(L, labels=labels, label_prior_weight=2.0)
+    stats = model.learned_lf_stats()
+    # One more row, after the LFs' and numbered after them (0.7 appended the labels as an LF column).
+    assert list(stats.index) == [*range(m), m]
+    gold = stats.loc[m]
+    assert gold["Coverage"] == pytest.approx(known.mean())
+    assert gold["Accuracy"] == pytest.approx(1.0 / (1.0 + np.exp(-4.0)))  # the fixed weight 2 as an accuracy
+    assert 0 < gold["Recall"] <= gold["Coverage"] and gold["Precision"] > 0.9
+    # The labels' weight is reported apart: every LF array keeps one entry per LF.
+    w = model.weights
+    assert w.label_accuracy == 2.0
+    assert w.lf_accuracy.shape == w.lf_prior.shape == w.lf_propensity.shape == (m,)
+    assert w.dep_similar.shape == (m, m)
+    # The LF rows still describe the LFs.
+    pd.testing.assert_index_equal(stats.columns, plain.learned_lf_stats().columns)
+    assert np.abs(stats["Accuracy"].to_numpy()[:m] - plain.learned_lf_stats()["Accuracy"].to_numpy()).max() < 0.05
+    # Named LFs: the row is "labels"; a saved model keeps it.
+    named = GenerativeModel().fit(pd.DataFrame(L.toarray(), columns=list("abcde")), labels)
+    assert list(named.learned_lf_stats().index) == [*"abcde", "labels"]
+    named.save(tmp_path / "m")
+    loaded = GenerativeModel().load(tmp_path / "m")
+    pd.testing.assert_frame_equal(loaded.learned_lf_stats(), named.learned_lf_stats())
+    assert loaded.weights.label_accuracy == named.weights.label_accuracy
+
+
+def test_gold_labels_source_in_a_categorical_model():
+    L, y = make_independent(2_000, [0.8, 0.7, 0.75], [0.5, 0.5, 0.4], seed=5, cardinality=3)
+    labels = np.where(np.arange(2_000) % 5 == 0, y, 0)
+    model = GenerativeModel()
+    model.train(L, labels=labels)
+    stats = model.learned_lf_stats()
+    assert len(stats) == 4
+    assert stats.iloc[-1]["Coverage"] == pytest.approx(0.2)
+    assert stats.iloc[-1]["Accuracy"] == pytest.approx(1.0 / (1.0 + 2 * np.exp(-10.0)))  # k = 3, weight 5
