@@ -20,9 +20,11 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import warnings
+from collections.abc import Iterator
 from typing import TextIO
 
 __all__ = ["ROOT", "configure", "report"]
@@ -122,3 +124,24 @@ def configure(*, verbosity: int = 0, stream: TextIO | None = None, fmt: str = "%
     warnings_logger.addHandler(handler)
     warnings_logger.propagate = False
     return handler
+
+
+@contextlib.contextmanager
+def configured(*, verbosity: int = 0, stream: TextIO | None = None) -> Iterator[logging.Handler]:
+    """:func:`configure` for the duration of a ``with`` block, then the logging state as it was.
+
+    The CLI runs each command inside one, so a command invoked in-process (a test's
+    ``CliRunner``, a notebook) leaves no console handler behind and :func:`report` prints again.
+    """
+    root = logging.getLogger(ROOT)
+    warnings_logger = logging.getLogger("py.warnings")
+    saved = (root.level, list(root.handlers), warnings.showwarning, list(warnings_logger.handlers),
+             warnings_logger.propagate)  # fmt: skip
+    try:
+        yield configure(verbosity=verbosity, stream=stream)
+    finally:
+        root.setLevel(saved[0])
+        root.handlers[:] = saved[1]
+        warnings.showwarning = saved[2]
+        warnings_logger.handlers[:] = saved[3]
+        warnings_logger.propagate = saved[4]

@@ -81,3 +81,20 @@ def test_library_never_calls_print() -> None:
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print":
                 offenders.append(f"{path.name}:{node.lineno}")
     assert offenders == []
+
+
+def test_a_cli_command_run_in_process_leaves_no_console_handler(tmp_path, capsys):
+    """After `snorkel-ie ...` through click's runner, report() prints to stdout again (notebooks, tests)."""
+    import logging
+
+    from click.testing import CliRunner
+
+    from snorkel_ie.cli import cli
+    from snorkel_ie.log import report
+
+    before = list(logging.getLogger("snorkel_ie").handlers)
+    result = CliRunner().invoke(cli, ["db", "info", "--db", f"sqlite:///{tmp_path}/missing.db"])
+    assert result.exit_code != 0  # the group's callback ran (and set up logging), then the command refused
+    assert logging.getLogger("snorkel_ie").handlers == before
+    report(logging.getLogger("snorkel_ie.test"), "shown on stdout")
+    assert "shown on stdout" in capsys.readouterr().out

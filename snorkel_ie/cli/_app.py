@@ -50,9 +50,9 @@ def cli(verbose: int, quiet: bool) -> None:
       snorkel-ie train-discriminative --candidate-class ChemicalDisease --save model/
       snorkel-ie evaluate --candidate-class ChemicalDisease --split 2
     """
-    from snorkel_ie.log import configure
+    from snorkel_ie.log import configured
 
-    configure(verbosity=-1 if quiet else min(verbose, 1))
+    click.get_current_context().with_resource(configured(verbosity=-1 if quiet else min(verbose, 1)))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
