@@ -63,7 +63,7 @@ from snorkel_ie.learning.utils import (
     predictions_from_marginals,
     print_binary_report,
 )
-from snorkel_ie.log import report
+from snorkel_ie.log import ROOT, report
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -180,7 +180,7 @@ class GenerativeModel(ArrayAPI):
         decay: float = 1.0,
         reg_param: float = 1e-6,
         reg_type: int = 2,
-        verbose: bool = False,
+        verbose: bool | None = None,
         truncation: int = 1,
         burn_in: int = 10,
         cardinality: int | None = None,
@@ -224,7 +224,10 @@ class GenerativeModel(ArrayAPI):
             the EM path, binary models with ``lf_class_propensity`` and no dependencies,
             applies the penalty in L2 form whatever the type).
         verbose
-            Show a progress bar with the epoch and the mean log-likelihood.
+            Show a tqdm progress bar (on stderr) over the epochs, with the mean
+            log-likelihood; it closes at the epochs run when training converges early.
+            ``None`` (the default): shown when the ``snorkel_ie`` logger is enabled for INFO
+            (the CLI's ``-v``, :func:`snorkel_ie.log.configure`).
         truncation
             With ``reg_type=1``: epochs between two applications of the accumulated L1
             soft-threshold (a weight update here is a full pass, where 0.7's was one
@@ -339,10 +342,12 @@ class GenerativeModel(ArrayAPI):
             self.epochs_run_, self.loss_history_, self.converged_, self.flipped_ = 0, [], None, False
             self.graph_, self.weight_vector_ = build(every), build(every).weight_value.copy()
             return
-        with _progress(verbose, settings.epochs) as callback:
+        bar = _progress(verbose, settings.epochs)
+        with bar as callback:
             w, self.epochs_run_, self.loss_history_, self.converged_ = train_weights(
                 graph, fit_data, settings, callback=callback, polarity=self.polarity_[reps]
             )
+            bar.finish(self.epochs_run_, self.loss_history_, self.converged_)
         self.flipped_ = orient_weights(graph, w, fit_data)
         if reps.shape[0] < data.n_lfs:
             graph, w = _expand_copies(build(every), graph, w, rep_of, self.copies_)
@@ -507,23 +512,43 @@ def _polarity(data: LabelData) -> np.ndarray:
 
 
 class _progress:
-    """Context manager giving a tqdm-backed ``callback(epoch, loglik)`` when verbose, else None."""
+    """Context manager giving a tqdm-backed ``callback(epoch, loglik)`` when ``verbose``, else None.
 
-    def __init__(self, verbose: bool, epochs: int):
-        self.verbose, self.epochs, self.bar = verbose, epochs, None
+    The bar's total is the epoch budget; :meth:`finish` sets it to the epochs actually run
+    (fewer when training converged early, which the bar's description then says) before it
+    closes. ``verbose=None`` shows the bar when the ``snorkel_ie`` logger is enabled for INFO
+    (as the CLI's ``-v`` and :func:`snorkel_ie.log.configure` set it).
+    """
+
+    def __init__(self, verbose: bool | None, epochs: int):
+        if verbose is None:
+            verbose = logging.getLogger(ROOT).isEnabledFor(logging.INFO)
+        self.verbose, self.epochs, self.bar = bool(verbose), epochs, None
 
     def __enter__(self):
         if not self.verbose:
             return None
         from tqdm.auto import tqdm
 
-        self.bar = tqdm(total=self.epochs, desc="generative model", unit="epoch")
+        self.bar = tqdm(total=self.epochs, desc="generative model", unit="epoch", dynamic_ncols=True)
 
         def callback(epoch: int, loglik: float) -> None:
+            if np.isfinite(loglik):  # NaN with dependencies (a sampled free phase)
+                self.bar.set_postfix(loglik=f"{loglik:.5f}", refresh=False)
             self.bar.update(1)
-            self.bar.set_postfix(loglik=f"{loglik:.5f}")
 
         return callback
+
+    def finish(self, epochs_run: int, history: list[float], converged: bool | None) -> None:
+        """Show the final state: ``epochs_run`` epochs, the last log-likelihood, whether converged early."""
+        if self.bar is None:
+            return
+        self.bar.n = int(epochs_run)  # EM reports its first start only; the fit kept may be the other
+        if history and np.isfinite(history[-1]):
+            self.bar.set_postfix(loglik=f"{history[-1]:.5f}", refresh=False)
+        if converged and epochs_run < self.epochs:
+            self.bar.set_description("generative model (converged)", refresh=False)
+        self.bar.refresh()
 
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
