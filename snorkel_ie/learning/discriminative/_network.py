@@ -20,7 +20,7 @@ import numpy as np
 
 from snorkel_ie.errors import ConfigurationError, ParseError
 from snorkel_ie.learning.discriminative.inputs import Vocabulary, pad_batch
-from snorkel_ie.learning.discriminative.training import _batches
+from snorkel_ie.learning.discriminative.train_data import _batches
 
 __all__ = [
     "configure_tf",

@@ -26,14 +26,14 @@ from typing import Any, Self
 import numpy as np
 
 from snorkel_ie.errors import ConfigurationError, ModelError, NotFittedError
-from snorkel_ie.learning.discriminative.training import (
+from snorkel_ie.learning.discriminative.train_data import (
     as_gold,
     balance_training_set,
     dev_checkpoint_allowed,
     pool_marginals,
     soft_labels,
 )
-from snorkel_ie.learning.discriminative.training import check_dev_ckpt_delay as check_dev_ckpt_delay
+from snorkel_ie.learning.discriminative.train_data import check_dev_ckpt_delay as check_dev_ckpt_delay
 from snorkel_ie.log import report
 from snorkel_ie.scoring import (
     BinaryScores,

@@ -36,7 +36,6 @@ from snorkel_ie.learning.discriminative._network import (
     configure_tf,
     forward_function,
     initial_embeddings,
-    vectors_for,
     load_word_vectors,
     make_train_step,
     network_marginals,
@@ -44,16 +43,17 @@ from snorkel_ie.learning.discriminative._network import (
     resolve_cell_type,
     restore_network,
     run_epoch,
+    vectors_for,
 )
 from snorkel_ie.learning.discriminative.base import NoiseAwareClassifier
+from snorkel_ie.learning.discriminative.config import TrainConfig, merge_config
 from snorkel_ie.learning.discriminative.inputs import (
     MARKERS,
     Vocabulary,
     candidates_to_sequences,
     truncate_around_markers,
 )
-from snorkel_ie.learning.discriminative.config import TrainConfig, merge_config
-from snorkel_ie.learning.discriminative.training import (
+from snorkel_ie.learning.discriminative.train_data import (
     as_gold,
     balance_training_set,
     class_balance_weights,

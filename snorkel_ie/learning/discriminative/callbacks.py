@@ -28,7 +28,7 @@ import keras
 import numpy as np
 
 from snorkel_ie.learning.discriminative.config import EpochConfig
-from snorkel_ie.learning.discriminative.training import _format_row, dev_scores
+from snorkel_ie.learning.discriminative.train_data import _format_row, dev_scores
 from snorkel_ie.log import report
 
 __all__ = ["CallbackModel", "DevScores", "EpochLoop", "make_callbacks"]

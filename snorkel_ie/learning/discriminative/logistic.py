@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from snorkel_ie.errors import ConfigurationError, ModelError
 from snorkel_ie.learning.discriminative.base import NoiseAwareClassifier
 from snorkel_ie.learning.discriminative.config import LogisticConfig, merge_config
-from snorkel_ie.learning.discriminative.training import (
+from snorkel_ie.learning.discriminative.train_data import (
     _format_row,
     as_gold,
     balance_training_set,

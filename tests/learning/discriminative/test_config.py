@@ -13,7 +13,7 @@ from snorkel_ie.errors import ConfigurationError
 from snorkel_ie.learning.discriminative import base
 from snorkel_ie.learning.discriminative.config import LogisticConfig, TrainConfig, merge_config
 from snorkel_ie.learning.discriminative.logistic import SparseLogisticRegression, cross_entropy
-from snorkel_ie.learning.discriminative.training import class_balance_weights
+from snorkel_ie.learning.discriminative.train_data import class_balance_weights
 
 
 def test_merge_config_applies_keywords_over_the_config():

@@ -1,4 +1,4 @@
-"""Training-set helpers shared by the end models: labels, the label balancer, batches, dev scores.
+"""The end models' training data (not the generative `training.py`): labels, the label balancer, batches, dev scores.
 
 Training labels are marginals: a ``(n,)`` array of P(y=1) for binary tasks or an ``(n, k)``
 array of class probabilities (:func:`soft_labels`). Gold labels are +1/-1 (binary) or 1..k
