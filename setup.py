@@ -64,6 +64,7 @@ setup(
     package_data={
         "snorkel_ie._migrations": ["*.py", "*.mako", "versions/*.py"],
         "snorkel_ie.viewer": ["static/*"],
+        "snorkel_ie.examples": ["data/*"],
     },
     install_requires=REQUIRES,
     extras_require=EXTRAS,

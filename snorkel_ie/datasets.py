@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from snorkel_ie.errors import ParseError
 
-__all__ = ["CROWD_WEATHER_CLASSES", "CrowdDataset", "default_data_dir", "load_crowd_weather"]
+__all__ = ["CROWD_WEATHER_CLASSES", "CrowdDataset", "cdr_sample_path", "default_data_dir", "load_crowd_weather"]
 
 CROWD_WEATHER_CLASSES = (
     "Negative",
@@ -27,6 +27,11 @@ CROWD_WEATHER_CLASSES = (
     "Tweet not related to weather condition",
     "I can't tell",
 )
+
+
+def cdr_sample_path() -> Path:
+    """A PubTator file of 25 CDR training abstracts installed with the package (the README quickstart's corpus)."""
+    return Path(__file__).resolve().parent / "examples" / "data" / "CDR_sample.PubTator.txt"
 
 
 def default_data_dir() -> Path:
