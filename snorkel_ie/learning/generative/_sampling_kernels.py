@@ -182,17 +182,7 @@ def particle_links(p_ptr, p_idx, deps):
     n_p = p_ptr.shape[0] - 1
     n_v = p_idx.shape[0]
     pos = np.full(adj_ptr.shape[0] - 1, -1, dtype=np.int64)  # LF -> its vote's position in the particle
-    l_ptr = np.zeros(n_v + 1, dtype=np.int64)
-    for p in range(n_p):  # count
-        _mark(pos, p_idx, p_ptr[p], p_ptr[p + 1], True)
-        for t in range(p_ptr[p], p_ptr[p + 1]):
-            a = p_idx[t]
-            for s in range(adj_ptr[a], adj_ptr[a + 1]):
-                if pos[adj_other[s]] >= 0:
-                    l_ptr[t + 1] += 1
-        _mark(pos, p_idx, p_ptr[p], p_ptr[p + 1], False)
-    for t in range(n_v):
-        l_ptr[t + 1] += l_ptr[t]
+    l_ptr = link_counts(p_ptr, p_idx, adj_ptr, adj_other)
     l_up = l_ptr[1:].copy()
     l_other = np.empty(l_ptr[n_v], dtype=np.int32)
     l_dep = np.empty(l_ptr[n_v], dtype=np.int32)
