@@ -22,8 +22,15 @@ One table, three parts (worst seed shown, ``worst (seed) / mean``):
   Metric: F1 of the positive class (spouse, CDR), accuracy (YouTube, weather).
 
 Columns: majority vote (ties and empty rows negative / lowest class), the default
-``GenerativeModel()``, one-coin Dawid-Skene EM, snorkel 0.10's ``LabelModel`` when
-``import snorkel`` works, and for Example 3.1 the dependency models.
+``GenerativeModel()``, one-coin Dawid-Skene EM, snorkel 0.10's ``LabelModel`` (in this
+interpreter when ``import snorkel`` works, else in the one ``SNORKEL010_PYTHON`` names, see
+``_snorkel010.py``; ``n/a`` otherwise), and for Example 3.1 the dependency models and the
+Bayes ceiling in closed form (:func:`bayes_ceiling`).
+
+Real sets also show ``LF acc MAE``: the mean absolute difference, over the LFs with at
+least 10 gold-labelled votes in the split, between ``learned_lf_stats()["Accuracy"]``
+and the LF's accuracy on that split's gold (``P(y = vote | vote)``), next to the same
+for a constant 0.5 and for LabelModel's conditional probabilities.
 
 Run: ``python benchmarks/bench_label_quality.py [--seeds 20] [--quick]``.
 """
@@ -43,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _label_sets
+import _snorkel010
 
 from snorkel_ie.learning.generative import DependencySelector, GenerativeModel
 from snorkel_ie.learning.generative.selection import select_model
@@ -97,27 +105,6 @@ def _one_coin_posterior(L, k, pi, acc):
     return q / q.sum(axis=1, keepdims=True)
 
 
-def label_model(L_train, k: int):
-    """snorkel 0.10's LabelModel (None when not installed)."""
-    try:
-        from snorkel.labeling.model import LabelModel
-    except ImportError:
-        return None
-
-    def conv(M):
-        d = sp.csr_matrix(M).toarray()
-        return np.where(d == 0, -1, np.where(d > 0, 1, 0)) if k == 2 else d.astype(np.int64) - 1
-
-    lm = LabelModel(cardinality=k, verbose=False)
-    lm.fit(conv(L_train), seed=123, progress_bar=False)
-
-    def predict(M):
-        p = lm.predict(conv(M), tie_break_policy="abstain")
-        return np.where(p == 1, 1, -1) if k == 2 else np.where(p < 0, 1, p + 1)
-
-    return predict
-
-
 def fit_ours(L, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -142,9 +129,29 @@ def oracle_example(L, y, n_copies, good_acc):
     return accuracy(np.where(s > 0, 1, -1), y)
 
 
+def bayes_ceiling(n_good: int, good_acc: float, coverage: float) -> float:
+    """Population Bayes accuracy of Example 3.1 (balanced classes, ties broken at random).
+
+    The copies have accuracy 0.5, so their votes are independent of ``y`` and carry no
+    information; the Bayes rule is the majority of the good LFs that voted. With ``v`` of
+    the ``n_good`` voting (binomial in ``coverage``) and ``r`` of those right (binomial in
+    ``good_acc``), it is right when ``r > v / 2`` and half the time when ``r = v / 2``.
+    """
+    from math import comb
+
+    total = 0.0
+    for v in range(n_good + 1):
+        p_v = comb(n_good, v) * coverage**v * (1 - coverage) ** (n_good - v)
+        right = sum(comb(v, r) * good_acc**r * (1 - good_acc) ** (v - r) * (1.0 if 2 * r > v else 0.5 if 2 * r == v else 0.0)
+                    for r in range(v + 1))  # fmt: skip
+        total += p_v * right
+    return total
+
+
 def example_3_1(n_copies: int, seeds: range) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {k: [] for k in ("MV", "default", "true deps", "selected deps", "oracle", "DS1")}
     out["deps found"] = []
+    mats = []
     for seed in seeds:
         L, y, deps = make_example_3_1(
             10_000, n_copies=n_copies, n_good=10 - n_copies, copy_acc=0.5, good_acc=0.9, coverage=0.5, seed=seed
@@ -157,6 +164,9 @@ def example_3_1(n_copies: int, seeds: range) -> dict[str, list[float]]:
         out["oracle"].append(oracle_example(L, y, n_copies, 0.9))
         out["DS1"].append(accuracy(one_coin_em(L, 2)(L), y))
         out["deps found"].append(float(set(selected) == set(deps)))
+        mats.append((L, y))
+    lm = _snorkel010.fit_predict_many([(L, [L], 2) for L, _ in mats])
+    out["LabelModel"] = None if lm is None else [accuracy(r["pred_0"], y) for r, (_, y) in zip(lm, mats, strict=True)]
     return out
 
 
@@ -172,7 +182,8 @@ def one_sided(seed: int, balance: float, n: int = 10_000):
 
 
 def one_sided_suite(seeds: range, balances) -> dict[str, list]:
-    out: dict[str, list] = {k: [] for k in ("MV", "default", "DS1", "mae", "where")}
+    out: dict[str, list] = {k: [] for k in ("MV", "default", "DS1", "mae", "where", "lm_mae")}
+    mats = []
     for balance in balances:
         for seed in seeds:
             L, y = one_sided(seed, balance)
@@ -184,6 +195,11 @@ def one_sided_suite(seeds: range, balances) -> dict[str, list]:
             out["default"].append(accuracy(model.predictions(L), y))
             out["DS1"].append(accuracy(one_coin_em(L, 2)(L), y))
             out["where"].append(f"s{seed} b{balance:.1f}")
+            mats.append((L, y, emp))
+    lm = _snorkel010.fit_predict_many([(L, [L], 2) for L, _, _ in mats])
+    out["LabelModel"] = None if lm is None else [accuracy(r["pred_0"], y) for r, (_, y, _) in zip(lm, mats, strict=True)]
+    if lm is not None:
+        out["lm_mae"] = [float(np.abs(r["lf_accuracy"] - emp).mean()) for r, (_, _, emp) in zip(lm, mats, strict=True)]
     return out
 
 
@@ -204,17 +220,24 @@ def real_sets(cache: Path) -> list[tuple[str, str, str, dict[str, float]]]:
         ours = fit_ours(L_train, cardinality=k if k > 2 else None)
         fit_s = time.perf_counter() - t0
         ds1 = one_coin_em(L_train, k)
-        lm = label_model(L_train, k)
+        parts = ("all",) if "all" in splits else ("dev", "test")
+        lm = _snorkel010.fit_predict(L_train, [splits[p][0] for p in parts], k)
+        learned = ours.learned_lf_stats()["Accuracy"].to_numpy()[: L_train.shape[1]]
         sel = select_model(L_train, *splits["dev"], metric="f1" if metric == "F1" else "accuracy",
                            cardinality=k if k > 2 else None)  # fmt: skip
-        for split in ("all",) if "all" in splits else ("dev", "test"):
+        for i, split in enumerate(parts):
             L, y = splits[split]
+            emp, ok = gold_lf_accuracy(L, y)
             r = {
                 "MV": score(majority(L, k), y),
                 "default": score(ours.predictions(L), y),
                 "DS1": score(ds1(L), y),
-                "LabelModel": score(lm(L), y) if lm else None,
+                "LabelModel": score(lm[f"pred_{i}"], y) if lm else None,
                 "select": score(sel.model.predictions(L), y),
+                "mae": float(np.abs(learned - emp)[ok].mean()),
+                "mae_half": float(np.abs(0.5 - emp)[ok].mean()),
+                "mae_lm": float(np.abs(lm["lf_accuracy"] - emp)[ok].mean()) if lm else None,
+                "n_mae": int(ok.sum()),
             }
             if split == "all":  # select_model chose on the even rows: score it on the odd ones only
                 L_odd, y_odd = splits["test"]
@@ -223,6 +246,18 @@ def real_sets(cache: Path) -> list[tuple[str, str, str, dict[str, float]]]:
             rows.append((f"{name} {split} ({int((y != 0).sum())} gold)", metric, f"{fit_s:.2f}s fit", r))
         rows.append((f"  {name}: select_model chose", "", "", {"config": _short(sel.config)}))
     return rows
+
+
+def gold_lf_accuracy(L, y, min_votes: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """Per LF, its accuracy on the gold-labelled rows it votes on, and whether it has ``min_votes`` of them."""
+    Lc = sp.csc_matrix(L)
+    acc, ok = np.full(Lc.shape[1], np.nan), np.zeros(Lc.shape[1], dtype=bool)
+    for j in range(Lc.shape[1]):
+        rows, votes = Lc.indices[Lc.indptr[j] : Lc.indptr[j + 1]], Lc.data[Lc.indptr[j] : Lc.indptr[j + 1]]
+        known = y[rows] != 0
+        if known.sum() >= min_votes:
+            acc[j], ok[j] = np.mean(votes[known] == y[rows][known]), True
+    return acc, ok
 
 
 def _short(config: dict) -> str:
@@ -257,6 +292,10 @@ def main() -> None:
               f"{'true deps ' + worst(r['true deps']):>44}")  # fmt: skip
         print(f"{'':<34}{'':<10}{'':>24}{'':>24}{'':>24}{'selected deps ' + worst(r['selected deps']):>44}")
         print(f"{'':<34}{'':<10}{'':>24}{'':>24}{'':>24}{'oracle ' + worst(r['oracle']):>44}")
+        ceiling = bayes_ceiling(10 - c, 0.9, 0.5)
+        print(f"{'':<34}{'':<10}{'':>24}{'':>24}{'':>24}{f'Bayes ceiling (closed form) {ceiling:.4f}':>44}")
+        lm = "n/a" if r["LabelModel"] is None else worst(r["LabelModel"])
+        print(f"{'':<34}{'':<10}{'':>24}{'':>24}{'':>24}{'LabelModel ' + lm:>44}")
         gap = min(np.subtract(r["true deps"], r["oracle"]).min(), np.subtract(r["selected deps"], r["oracle"]).min())
         print(f"{'':<34}{'':<10}  selector found the true deps on {int(sum(r['deps found']))}/{n_seeds} seeds; "
               f"flipped runs: {flipped}; deps models - oracle >= {gap:+.3f}; "
@@ -269,6 +308,10 @@ def main() -> None:
     mae = np.asarray(r["mae"])
     at = r["where"][int(mae.argmax())]
     print(f"{'':<34}{'LF acc MAE':<10}{'':>24}{f'{mae.max():.4f} ({at}) / {mae.mean():.4f}':>24}  (largest / mean)")
+    if r["LabelModel"] is not None:
+        lm_mae = np.asarray(r["lm_mae"])
+        print(f"{'':<34}{'':<10}{'':>24}{'':>24}{'':>24}{'LabelModel ' + worst(r['LabelModel'], r['where']):>44}")
+        print(f"{'':<34}{'':<10}{'':>24}{'':>24}{'':>24}{f'LabelModel LF acc MAE {lm_mae.max():.4f} / {lm_mae.mean():.4f}':>44}")
     if not args.skip_real:
         for case, metric, note, res in real_sets(args.cache):
             if "config" in res:
@@ -278,8 +321,10 @@ def main() -> None:
             extra = f" [{res['select_note']}]" if "select_note" in res else ""
             other = f" select {res['select']:.3f}{extra}  LabelModel {lm}  ({note})"
             print(f"{case:<34}{metric:<10}{res['MV']:>24.3f}{res['default']:>24.3f}{res['DS1']:>24.3f}{other:>44}")
-    print(f"(LabelModel: snorkel 0.10 {'installed' if label_model(sp.csr_matrix(np.eye(3)), 2) else 'not installed'}; "
-          f"total {time.perf_counter() - t0:.0f} s)")  # fmt: skip
+            lm_mae = "n/a" if res["mae_lm"] is None else f"{res['mae_lm']:.3f}"
+            base = f" constant 0.5: {res['mae_half']:.3f}  LabelModel {lm_mae}  ({res['n_mae']} LFs)"
+            print(f"{'':<34}{'LF acc MAE':<10}{'':>24}{res['mae']:>24.3f}{'':>24}{base:>44}")
+    print(f"(LabelModel: {_snorkel010.available()[1]}; total {time.perf_counter() - t0:.0f} s)")
 
 
 if __name__ == "__main__":

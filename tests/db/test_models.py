@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from snorkel_ie.db.models import (
     AnnotationKey,
@@ -164,6 +165,28 @@ def test_deleting_a_document_cascades(session, table) -> None:
     session.commit()
     assert session.scalar(select(func.count()).select_from(table)) == 0
     assert session.scalar(select(func.count()).select_from(AnnotationKey)) == 3
+
+
+@pytest.mark.parametrize("table", [Label, Feature])
+def test_bulk_row_tables_refuse_missing_references_and_cascade_key_deletes(session, table) -> None:
+    """The references of label/feature rows (checked per statement on PostgreSQL) hold like foreign keys."""
+    _populate(session)
+    _annotate(session)
+    cand_id = session.scalars(select(Candidate.id)).first()
+    key = session.scalars(select(AnnotationKey).where(AnnotationKey.kind == "label")).one()
+    for bad in ({"candidate_id": 10**6, "key_id": key.id}, {"candidate_id": cand_id, "key_id": 10**6}):
+        with pytest.raises(IntegrityError):
+            with session.begin_nested():
+                session.execute(insert(table).values(value=1, **bad))
+    with pytest.raises(IntegrityError):  # an UPDATE is checked too
+        with session.begin_nested():
+            session.execute(update(table).where(table.candidate_id == cand_id).values(candidate_id=10**6))
+    doomed = session.scalars(select(AnnotationKey)).all()
+    for k in doomed:
+        session.delete(k)
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(table)) == 0
+    assert session.scalar(select(func.count()).select_from(GoldLabel)) == 0
 
 
 def test_candidate_subclass_is_idempotent_and_checks_redefinition() -> None:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from snorkel_ie.learning.generative.model import GenerativeModel
 
-__all__ = ["GenerativeModelWeights", "model_lf_stats", "model_weights", "warn_convergence"]
+__all__ = ["GenerativeModelWeights", "model_lf_stats", "model_weights", "posterior_lf_stats", "warn_convergence"]
 
 
 @dataclass
@@ -78,6 +78,31 @@ def _label_coverage(model: GenerativeModel) -> float | None:
     return getattr(model, "label_coverage_", None)
 
 
+def posterior_lf_stats(post: np.ndarray, data: LabelData) -> np.ndarray:
+    """Per LF, accuracy, coverage, precision and recall estimated from the training posterior.
+
+    ``post`` holds ``P(y = +1 | votes)`` of every training row. An LF's accuracy is the mean,
+    over its votes, of the posterior probability that the class equals the vote (the
+    expected in-sample accuracy given the matrix: what an E-step computes, and for an LF
+    whose accuracy weight is learned, equal to the weight's implied accuracy at a fixed
+    point of EM); precision is ``P(y = +1 | vote = +1)`` and recall ``P(vote = +1 | y = +1)``
+    by the same expectations. Returns an ``(n_lfs, 4)`` array (NaN for an LF that never votes).
+    """
+    n, m = data.n_rows, data.n_lfs
+    rows = np.repeat(np.arange(n), np.diff(data.indptr))
+    pos = data.data == 2
+    p = post[rows]
+    right = np.where(pos, p, 1.0 - p)
+    votes = np.bincount(data.indices, minlength=m).astype(np.float64)
+    n_pos = np.bincount(data.indices[pos], minlength=m).astype(np.float64)
+    pos_right = np.bincount(data.indices[pos], weights=p[pos], minlength=m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        accuracy = np.bincount(data.indices, weights=right, minlength=m) / votes
+        precision = np.where(n_pos > 0, pos_right / n_pos, 0.0)
+        recall = pos_right / max(float(post.sum()), 1e-300)
+    return np.column_stack([np.where(votes > 0, accuracy, np.nan), votes / n, precision, recall])
+
+
 def model_lf_stats(model: GenerativeModel) -> pd.DataFrame:
     """Accuracy, coverage, precision and recall of each LF implied by the learned weights of ``model``.
 
@@ -129,6 +154,13 @@ def model_lf_stats(model: GenerativeModel) -> pd.DataFrame:
     else:
         precision = accuracy
         recall = (pvote * correct).mean(axis=1)
+    vote_stats = getattr(model, "vote_stats_", None)
+    if vote_stats is not None and pol is not None:  # one-sided LFs of a model that does not identify them
+        one = np.flatnonzero(pol != 0)
+        accuracy, coverage, precision, recall = (np.array(col, dtype=np.float64) for col in
+                                                 (accuracy, coverage, precision, recall))  # fmt: skip
+        for col, values in zip((accuracy, coverage, precision, recall), vote_stats.T, strict=True):
+            col[one] = values[one]
     import pandas as pd  # only for the report: training and inference do not need it
 
     return pd.DataFrame(

@@ -39,6 +39,7 @@ from snorkel_ie.learning.generative.inspection import (
     GenerativeModelWeights,
     model_lf_stats,
     model_weights,
+    posterior_lf_stats,
     warn_convergence,
 )
 from snorkel_ie.learning.generative.persistence import load_model, save_model
@@ -163,6 +164,7 @@ class GenerativeModel(ArrayAPI):
         self.converged_: bool | None = None
         self.misfit_: float | None = None
         self.label_coverage_: float | None = None
+        self.vote_stats_: np.ndarray | None = None
 
     # ------------------------------------------------------------------ training
     def train(
@@ -303,6 +305,12 @@ class GenerativeModel(ArrayAPI):
             timer.end()
         self.options_ = opts
         self.coverage_ = data.col_counts / data.n_rows
+        self.vote_stats_ = None
+        if self.signed_ and not opts.lf_class_propensity and np.any(self.polarity_ != 0) and epochs > 0:
+            # a one-sided LF's accuracy weight is fixed here (its vote never varies): its stats
+            # come from the training posterior instead (see learned_lf_stats)
+            post = compute_posterior(self.graph_, self.weight_vector_, data, self.label_prior_weight_)
+            self.vote_stats_ = posterior_lf_stats(post[:, 1], data)
         if epochs > 0:
             warn_convergence(self, data)
         warn_not_converged(self.converged_, self.epochs_run_, opts.lf_class_propensity and not self.deps_)
@@ -471,6 +479,14 @@ class GenerativeModel(ArrayAPI):
         binary model; for a categorical one Precision is the accuracy and Recall
         P(vote = y) averaged over classes.
 
+        A one-sided LF (it only ever votes one class) of a model that takes abstentions as
+        observed (``lf_class_propensity`` off, or the fallback of ``"auto"``) has an accuracy
+        weight the data cannot identify (fixed at ``init_acc``), so its closed form would say
+        nothing (0.5 under balanced classes); its row reports instead the estimates under the
+        fitted model's posterior on the training rows: Accuracy the mean over its votes of
+        ``P(y = vote | votes)``, Coverage its training coverage, Precision and Recall by the
+        same expectations (:func:`.inspection.posterior_lf_stats`).
+
         A model trained with ``labels=`` has one more row, after the LFs', for the gold
         labels as a source (Snorkel 0.7 appended them as an LF column): its Accuracy is
         the one its fixed weight ``label_prior_weight`` implies, its Coverage the fraction of
@@ -506,8 +522,7 @@ def _expand_copies(full: FactorGraph, reduced: FactorGraph, w_red: np.ndarray, r
 
 def _polarity(data: LabelData) -> np.ndarray:
     """Per LF: ``+1``/``-1`` when all its votes are positive/negative, ``0`` when mixed or none."""
-    pos = np.bincount(data.indices[data.data == 2], minlength=data.n_lfs)
-    neg = np.bincount(data.indices[data.data == 1], minlength=data.n_lfs)
+    neg, pos = data.vote_counts[:, 0], data.vote_counts[:, 1]
     return np.where((pos > 0) & (neg == 0), 1, np.where((neg > 0) & (pos == 0), -1, 0)).astype(np.int64)
 
 

@@ -33,6 +33,8 @@ def save_model(model: GenerativeModel, path: str | Path) -> None:
     base.parent.mkdir(parents=True, exist_ok=True)
     g = model.graph_
     arrays = {name: getattr(g, name) for name in _GRAPH_ARRAYS}
+    if getattr(model, "vote_stats_", None) is not None:  # posterior LF stats of one-sided LFs (learned_lf_stats)
+        arrays["vote_stats"] = model.vote_stats_
     np.savez(base.with_name(base.name + ".npz"), weight_vector=model.weight_vector_, coverage=model.coverage_, **arrays)
     meta = {
         "format_version": _FORMAT_VERSION,
@@ -86,6 +88,7 @@ def load_model(model: GenerativeModel, path: str | Path) -> GenerativeModel:
     model.graph_ = FactorGraph(layout=layout, **{name: arrays[name] for name in _GRAPH_ARRAYS})
     model.weight_vector_ = arrays["weight_vector"]
     model.coverage_ = arrays["coverage"]
+    model.vote_stats_ = arrays["vote_stats"] if "vote_stats" in arrays.files else None
     return model
 
 

@@ -199,3 +199,45 @@ def test_07_epochs_zero_keeps_the_prior_weights_and_reg_type_zero_means_none():
     plain = GenerativeModel()
     plain.train(L, reg_param=0.0)
     np.testing.assert_allclose(none.weight_vector_, plain.weight_vector_)
+
+
+def _fallback_case():
+    """One-sided LFs plus four near-copies of one of them: the class-conditional fit misfits and falls back."""
+    L, y = _one_sided(5, 0.3)
+    d = L.toarray()
+    rng = np.random.default_rng(0)
+    near_copies = [np.where(rng.random(d.shape[0]) < 0.9, d[:, 8], 0) for _ in range(4)]
+    return sp.csr_matrix(np.column_stack([d, *near_copies])), y
+
+
+def test_fallback_reports_one_sided_accuracies_from_its_posterior(tmp_path):
+    L, y = _fallback_case()
+    with pytest.warns(UserWarning, match="does not explain which LFs vote together"):
+        model = GenerativeModel()
+        model.train(L)
+    assert not model.options_.lf_class_propensity
+    stats = model.learned_lf_stats()
+    emp = _empirical_accuracy(L, y)
+    learned = stats["Accuracy"].to_numpy()
+    assert np.ptp(learned) > 0.1  # not 0.5 for every LF, as the closed form says under this model
+    assert np.abs(learned - emp).mean() < 0.5 * np.abs(0.5 - emp).mean()
+    post = model.marginals(L)  # Accuracy is the mean over an LF's votes of P(y = vote | votes)
+    d = L.toarray()
+    for j in (0, 9, 16):
+        voted = d[:, j] != 0
+        expected = np.mean(np.where(d[voted, j] > 0, post[voted], 1.0 - post[voted]))
+        assert learned[j] == pytest.approx(expected, abs=1e-9)
+        assert stats["Coverage"].iloc[j] == pytest.approx(voted.mean())
+    assert stats["Precision"].iloc[0] == pytest.approx(learned[0])  # a positive-only LF: precision = accuracy
+    assert stats["Recall"].iloc[0] == pytest.approx(post[d[:, 0] > 0].sum() / post.sum())
+    model.save(tmp_path / "m")
+    np.testing.assert_allclose(GenerativeModel().load(tmp_path / "m").learned_lf_stats().to_numpy(), stats.to_numpy())
+
+
+def test_mixed_lfs_keep_their_closed_form_stats():
+    L, _ = make_independent(5_000, [0.9, 0.8, 0.7, 0.75], [0.4, 0.5, 0.3, 0.6], seed=3)
+    model = GenerativeModel()
+    model.train(L)
+    assert model.vote_stats_ is None
+    acc = model.weights.lf_accuracy
+    np.testing.assert_allclose(model.learned_lf_stats()["Accuracy"].to_numpy(), 1.0 / (1.0 + np.exp(-2.0 * acc)))
