@@ -36,8 +36,16 @@ class LabelData:
     row_label: np.ndarray
 
     @cached_property
+    def vote_counts(self) -> np.ndarray:
+        """``(n_lfs, k_max)``: how many times each LF casts each vote (one pass over the votes)."""
+        key = self.indices.astype(np.intp) * self.k_max
+        key += self.data
+        key -= 1
+        return np.bincount(key, minlength=self.n_lfs * self.k_max).reshape(self.n_lfs, self.k_max)
+
+    @cached_property
     def col_counts(self) -> np.ndarray:
-        return np.bincount(self.indices, minlength=self.n_lfs).astype(np.float64)
+        return self.vote_counts.sum(axis=1).astype(np.float64)
 
 
 @dataclass
@@ -61,6 +69,8 @@ class LearnSettings:
     ll_tol: float = 1e-6
     """EM: stop once the mean log-likelihood per candidate changes by less."""
     max_particles: int = 4000
+    accelerate: bool = True
+    """The default binary fit (:mod:`.binary_fit`): accelerate its fixed-point iteration by SQUAREM."""
     learn_class_prior: bool = True
     """With EM (see :func:`_train_em`): learn the class distribution, else keep it uniform."""
     class_balance: np.ndarray | None = None
