@@ -480,12 +480,17 @@ class KnowledgeBaseLF:
         return f"{self.__name__}(pairs={len(self.pairs)})"
 
 
-def make_lfs(cid_pairs: Iterable[tuple[str, str]] | Mapping[tuple[str, str], Iterable[str]]) -> list[LF]:
+def make_lfs(
+    cid_pairs: Iterable[tuple[str, str]] | Mapping[tuple[str, str], Iterable[str]], rates: Any = None
+) -> list[LF]:
     """Every CDR labeling function: causal patterns over the pair's sentences, sentence
     patterns and structure, document structure, and the known-pair LF from ``cid_pairs``
     (a set of pairs, or pair -> document names to leave a candidate's own document out;
-    see :func:`knowledge_base_lfs`)."""
+    see :func:`knowledge_base_lfs`). Given ``rates``
+    (:func:`snorkel_ie.examples.cdr_kb.training_entity_rates`), also the entity-rate LFs
+    of :mod:`snorkel_ie.examples.cdr_kb`."""
     from snorkel_ie.examples.cdr_doc_lfs import DOCUMENT_LFS
+    from snorkel_ie.examples.cdr_kb import entity_rate_lfs
 
     document = [LF_doc_chemical_once, LF_doc_single_mention_pair, LF_doc_minor_chemical, LF_doc_minor_disease]
     return [
@@ -495,4 +500,5 @@ def make_lfs(cid_pairs: Iterable[tuple[str, str]] | Mapping[tuple[str, str], Ite
         *document,
         LF_doc_other_inducer,
         *DOCUMENT_LFS,
+        *(entity_rate_lfs(rates) if rates is not None else []),
     ]

@@ -6,13 +6,14 @@
 * :func:`free_stats_groups` - exact free statistics when LF propensities are modelled.
 
 Rows are processed in :data:`N_CHUNKS` chunks whose partial sums are added in chunk
-order; see :mod:`._gibbs` for the encoding of the arrays and of the dependency tuple.
+order (the chunks are spread over threads by :func:`._factor_kernels.run_chunks`); see
+:mod:`._gibbs` for the encoding of the arrays and of the dependency tuple.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from snorkel_ie.learning.generative._factor_kernels import (
     N_CHUNKS,
@@ -23,20 +24,27 @@ from snorkel_ie.learning.generative._factor_kernels import (
     _vote_logz,
     _vote_rho,
     factor_value,
+    run_chunks,
 )
 
 
-@njit(cache=True, parallel=True)
-def posterior(indptr, indices, data, row_card, k_max, row_label, label_w, theta, acc, cprop, deps, out):
+def posterior(indptr, indices, data, row_card, k_max, row_label, label_w, theta, acc, cprop, deps, out) -> None:
     """Exact ``P(Y | votes)`` for every row into ``out`` (``(n, k_max)``; zero beyond a row's cardinality).
 
     ``cprop`` must be all zero for categorical models; ``row_card`` and ``row_label`` may be
     empty (uniform cardinality ``k_max``, no labels).
     """
+    run_chunks(_posterior_chunks, indptr, indices, data, row_card, k_max, row_label, label_w, theta, acc, cprop, deps,
+               out)  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _posterior_chunks(c_lo, c_hi, indptr, indices, data, row_card, k_max, row_label, label_w, theta, acc, cprop, deps,
+                      out):  # fmt: skip
     n = indptr.shape[0] - 1
     m = acc.shape[0]
     has_deps = deps[0].shape[0] > 0
-    for c in prange(N_CHUNKS):
+    for c in range(c_lo, c_hi):
         buf = np.zeros(m, dtype=np.int64)
         score = np.empty(k_max)
         q = np.empty(k_max)
@@ -149,7 +157,6 @@ def _add_free_local(
     return logz
 
 
-@njit(cache=True, parallel=True)
 def epoch_stats(
     indptr, indices, data, row_card, k_max, row_label, label_w, theta, acc, cprop,
     deps, offs, n_stats, free_local, all_deps,
@@ -166,13 +173,26 @@ def epoch_stats(
         sum of the rows' clamped log-normalisers minus, with ``free_local``, the free ones.
         The clamped propensity statistics (each LF's vote count) are left at zero.
     """
-    n = indptr.shape[0] - 1
-    m = acc.shape[0]
-    binary = k_max == 2 and row_card.shape[0] == 0
     cl = np.zeros((N_CHUNKS, n_stats))
     fr = np.zeros((N_CHUNKS, n_stats))
     fv = np.zeros((N_CHUNKS, n_stats))
     ll = np.zeros(N_CHUNKS)
+    run_chunks(
+        _epoch_chunks, indptr, indices, data, row_card, k_max, row_label, label_w, theta, acc, cprop, deps, offs,
+        free_local, all_deps, cl, fr, fv, ll,
+    )  # fmt: skip
+    return cl.sum(axis=0), fr.sum(axis=0), fv.sum(axis=0), float(ll.sum())
+
+
+@njit(cache=True, nogil=True)
+def _epoch_chunks(
+    c_lo, c_hi, indptr, indices, data, row_card, k_max, row_label, label_w, theta, acc, cprop, deps, offs,
+    free_local, all_deps, cl, fr, fv, ll,
+):  # fmt: skip
+    """:func:`epoch_stats` of the chunks ``c_lo..c_hi`` into their rows of ``cl``, ``fr``, ``fv``, ``ll``."""
+    n = indptr.shape[0] - 1
+    m = acc.shape[0]
+    binary = k_max == 2 and row_card.shape[0] == 0
     rho = np.empty(m)
     vlz = np.empty(m)
     for j in range(m):
@@ -182,7 +202,7 @@ def epoch_stats(
     pi_fixed = row_card.shape[0] == 0 and row_label.shape[0] == 0
     for j in range(m):
         pi_fixed = pi_fixed and cprop[j] == 0.0
-    for c in prange(N_CHUNKS):
+    for c in range(c_lo, c_hi):
         buf = np.zeros(m, dtype=np.int64)
         score = np.empty(k_max)
         q = np.empty(k_max)
@@ -211,7 +231,6 @@ def epoch_stats(
                     f, pi, fr_c, fv_c, pi_fixed, lse_fixed,
                 )  # fmt: skip
         ll[c] = ll_c
-    return cl.sum(axis=0), fr.sum(axis=0), fv.sum(axis=0), ll.sum()
 
 
 @njit(cache=True)

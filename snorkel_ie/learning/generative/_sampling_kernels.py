@@ -14,7 +14,7 @@ See :mod:`._gibbs` for the encoding of the arrays and of the dependency tuple.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from snorkel_ie.learning.generative._factor_kernels import (
     _FT_DEP_EXCLUSIVE,
@@ -23,6 +23,7 @@ from snorkel_ie.learning.generative._factor_kernels import (
     _FT_DEP_SIMILAR,
     N_CHUNKS,
     _softmax,
+    chunk_sums,
     factor_value,
 )
 
@@ -97,7 +98,6 @@ def _var_logits(var, lo, hi, y, lam, w, ftype, fweight, fparam, fvars, vf_ptr, v
         logits[v] = s
 
 
-@njit(cache=True, parallel=True)
 def gibbs_free_stats(
     n_sweeps, burn_in, ystate, lam, mode, pcard, plabel, label_w, w,
     ftype, fweight, fparam, fvars, vf_ptr, vf_ids, states, n_stats,
@@ -115,15 +115,25 @@ def gibbs_free_stats(
         ``(n_stats,)`` sums over particles of each particle's average ``h`` and ``h**2``
         (summed per weight).
     """
+    return chunk_sums(
+        _free_chunks, n_stats, n_sweeps, burn_in, ystate, lam, mode, pcard, plabel, label_w, w, ftype, fweight,
+        fparam, fvars, vf_ptr, vf_ids, states,
+    )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _free_chunks(
+    c_lo, c_hi, n_sweeps, burn_in, ystate, lam, mode, pcard, plabel, label_w, w, ftype, fweight, fparam, fvars,
+    vf_ptr, vf_ids, states, mean_c, sq_c,
+):  # fmt: skip
+    """:func:`gibbs_free_stats` of the chunks ``c_lo..c_hi`` into their rows of ``mean_c`` and ``sq_c``."""
     n_p, m = lam.shape
     n_f = ftype.shape[0]
     k_max = 0
     for p in range(n_p):
         k_max = max(k_max, pcard[p])
-    mean_c = np.zeros((N_CHUNKS, n_stats))
-    sq_c = np.zeros((N_CHUNKS, n_stats))
     kept = max(n_sweeps - burn_in, 1)
-    for c in prange(N_CHUNKS):
+    for c in range(c_lo, c_hi):
         mean = mean_c[c]
         mean_sq = sq_c[c]
         logits = np.empty(k_max + 1)
@@ -161,7 +171,6 @@ def gibbs_free_stats(
                         mean[wid] += e / kept
                         mean_sq[wid] += e2 / kept
                 ystate[p] = _sample(states, p, logits, 1, k + 1, probs)
-    return mean_c.sum(axis=0), sq_c.sum(axis=0)
 
 
 @njit(cache=True)
@@ -229,7 +238,6 @@ def _mark(pos, p_idx, lo, hi, on):
         pos[p_idx[t]] = t if on else -1
 
 
-@njit(cache=True, parallel=True)
 def gibbs_pair_stats_links(
     n_sweeps, burn_in, ystate, p_ptr, p_idx, p_val, links, plabel, k, label_w, theta, acc, cprop, deps, offs,
     states, n_stats,
@@ -249,15 +257,24 @@ def gibbs_pair_stats_links(
     mean, mean_sq
         ``(n_stats,)`` sums over particles of each particle's average ``h`` and ``h**2``.
     """
+    return chunk_sums(
+        _links_chunks, n_stats, n_sweeps, burn_in, ystate, p_ptr, p_idx, p_val, links, plabel, k, label_w, theta,
+        acc, cprop, deps, offs, states,
+    )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _links_chunks(
+    c_lo, c_hi, n_sweeps, burn_in, ystate, p_ptr, p_idx, p_val, links, plabel, k, label_w, theta, acc, cprop, deps,
+    offs, states, mean_c, sq_c,
+):  # fmt: skip
+    """:func:`gibbs_pair_stats_links` of the chunks ``c_lo..c_hi`` (the chain steps are the helpers below)."""
     n_class, o_acc, o_cprop, o_dep = offs[0], offs[1], offs[3], offs[4]
     dep_t, dep_j, dep_w = deps[0], deps[1], deps[3]
     l_ptr, l_up, l_other, l_dep = links
     n_p = p_ptr.shape[0] - 1
-    binary = k == 2
-    mean_c = np.zeros((N_CHUNKS, n_stats))
-    sq_c = np.zeros((N_CHUNKS, n_stats))
     w_kept = 1.0 / max(n_sweeps - burn_in, 1)
-    for c in prange(N_CHUNKS):
+    for c in range(c_lo, c_hi):
         mean = mean_c[c]
         mean_sq = sq_c[c]
         logits = np.empty(k + 1)
@@ -269,73 +286,121 @@ def gibbs_pair_stats_links(
                 y = ystate[p]
                 for t in range(lo, hi):  # each vote given Y and the others
                     a = p_idx[t]
-                    for v in range(1, k + 1):
-                        logits[v] = acc[a] if v == y else -acc[a]
+                    _vote_base_logits(logits, acc[a], y, k)
                     for e in range(l_ptr[t], l_ptr[t + 1]):
-                        d = l_dep[e]
-                        lb = p_val[l_other[e]]
-                        if dep_t[d] == _FT_DEP_SIMILAR:
-                            logits[lb] += dep_w[d]
-                        elif dep_t[d] != _FT_DEP_EXCLUSIVE:  # exclusive: constant once both vote
-                            first = dep_j[d] == a
-                            for v in range(1, k + 1):
-                                h = (
-                                    factor_value(dep_t[d], 0, y, v, lb)
-                                    if first
-                                    else factor_value(dep_t[d], 0, y, lb, v)
-                                )
-                                logits[v] += dep_w[d] * h
+                        _vote_dep_logits(logits, l_dep[e], a, p_val[l_other[e]], y, k, dep_t, dep_j, dep_w)
                     p_val[t] = _sample(states, p, logits, 1, k + 1, probs)
-                for yy in range(k):  # Y given the votes
-                    logits[yy] = theta[yy]
-                    if plabel.shape[0] > 0 and plabel[p] > 0:
-                        logits[yy] += label_w if yy + 1 == plabel[p] else -label_w
+                _y_base_logits(logits, p, k, theta, plabel, label_w)  # Y given the votes
                 for t in range(lo, hi):
                     a = p_idx[t]
-                    for yy in range(k):
-                        logits[yy] += acc[a] if yy + 1 == p_val[t] else -acc[a]
-                    if binary:
-                        logits[0] -= cprop[a]
-                        logits[1] += cprop[a]
+                    _y_vote_logits(logits, acc[a], cprop[a], p_val[t], k)
                     for e in range(l_up[t], l_ptr[t + 1]):
-                        d = l_dep[e]
-                        if dep_t[d] == _FT_DEP_FIXING or dep_t[d] == _FT_DEP_REINFORCING:
-                            l1, l2 = _ordered(dep_j[d] == a, p_val[t], p_val[l_other[e]])
-                            for yy in range(k):
-                                logits[yy] += dep_w[d] * factor_value(dep_t[d], 0, yy + 1, l1, l2)
+                        _y_dep_logits(logits, l_dep[e], a, p_val[t], p_val[l_other[e]], k, dep_t, dep_j, dep_w)
                 _softmax(logits, k, q)
                 if sweep >= burn_in:
-                    s_mean = q[1] - q[0] if binary else 0.0
-                    if binary:
-                        mean[0] += w_kept * s_mean
-                        mean_sq[0] += w_kept
-                    else:
-                        for yy in range(min(k, n_class)):
-                            mean[yy] += w_kept * q[yy]
-                            mean_sq[yy] += w_kept * q[yy]
+                    s_mean = _add_y_stats(mean, mean_sq, q, k, n_class, w_kept)
                     for t in range(lo, hi):
                         a = p_idx[t]
-                        mean[o_acc + a] += w_kept * (2.0 * q[p_val[t] - 1] - 1.0)
-                        mean_sq[o_acc + a] += w_kept
-                        mean[o_cprop + a] += w_kept * s_mean
-                        mean_sq[o_cprop + a] += w_kept
+                        _add_vote_stats(mean, mean_sq, a, p_val[t], q, s_mean, o_acc, o_cprop, w_kept)
                         for e in range(l_up[t], l_ptr[t + 1]):
-                            d = l_dep[e]
-                            if dep_t[d] == _FT_DEP_SIMILAR or dep_t[d] == _FT_DEP_EXCLUSIVE:  # no Y: h is known
-                                h_sum = factor_value(dep_t[d], 0, 1, p_val[t], p_val[l_other[e]])
-                                h_sq = h_sum * h_sum
-                            else:
-                                l1, l2 = _ordered(dep_j[d] == a, p_val[t], p_val[l_other[e]])
-                                h_sum = 0.0
-                                h_sq = 0.0
-                                for yy in range(k):
-                                    h = factor_value(dep_t[d], 0, yy + 1, l1, l2)
-                                    h_sum += q[yy] * h
-                                    h_sq += q[yy] * h * h
-                            mean[o_dep + d] += w_kept * h_sum
-                            mean_sq[o_dep + d] += w_kept * h_sq
+                            _add_dep_stats(
+                                mean, mean_sq, l_dep[e], a, p_val[t], p_val[l_other[e]], q, k, o_dep, dep_t, dep_j,
+                                w_kept,
+                            )  # fmt: skip
                 ystate[p] = 1 + _sample(states, p, logits, 0, k, probs)
-    return mean_c.sum(axis=0), sq_c.sum(axis=0)
+
+
+# The steps of the chain with abstentions observed, shared by the link-list and the pair-table
+# kernels (so both give the same numbers to the bit): ``a`` is the LF of a vote, ``d`` a live
+# dependency factor it shares with the vote of value ``lb`` (or ``vu``) of another LF.
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _vote_base_logits(logits, acc_a, y, k):
+    """``logits[1..k]`` of a vote of accuracy weight ``acc_a`` given ``Y = y``, before its factors."""
+    for v in range(1, k + 1):
+        logits[v] = acc_a if v == y else -acc_a
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _vote_dep_logits(logits, d, a, lb, y, k, dep_t, dep_j, dep_w):
+    """Add factor ``d``'s term to the vote's ``logits[1..k]`` (an exclusive factor is constant once both vote)."""
+    if dep_t[d] == _FT_DEP_SIMILAR:
+        logits[lb] += dep_w[d]
+    elif dep_t[d] != _FT_DEP_EXCLUSIVE:
+        first = dep_j[d] == a
+        for v in range(1, k + 1):
+            h = factor_value(dep_t[d], 0, y, v, lb) if first else factor_value(dep_t[d], 0, y, lb, v)
+            logits[v] += dep_w[d] * h
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _y_base_logits(logits, p, k, theta, plabel, label_w):
+    """``logits[0..k-1]`` of particle ``p``'s class before its votes: class prior and known label."""
+    for yy in range(k):
+        logits[yy] = theta[yy]
+        if plabel.shape[0] > 0 and plabel[p] > 0:
+            logits[yy] += label_w if yy + 1 == plabel[p] else -label_w
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _y_vote_logits(logits, acc_a, cprop_a, vt, k):
+    """Add a vote of value ``vt`` (accuracy and, binary, class propensity) to the class logits."""
+    for yy in range(k):
+        logits[yy] += acc_a if yy + 1 == vt else -acc_a
+    if k == 2:
+        logits[0] -= cprop_a
+        logits[1] += cprop_a
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _y_dep_logits(logits, d, a, vt, vu, k, dep_t, dep_j, dep_w):
+    """Add factor ``d`` to the class logits when it involves ``Y`` (fixing, reinforcing)."""
+    if dep_t[d] == _FT_DEP_FIXING or dep_t[d] == _FT_DEP_REINFORCING:
+        l1, l2 = _ordered(dep_j[d] == a, vt, vu)
+        for yy in range(k):
+            logits[yy] += dep_w[d] * factor_value(dep_t[d], 0, yy + 1, l1, l2)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _add_y_stats(mean, mean_sq, q, k, n_class, w_kept) -> float:
+    """Add the class-prior statistics under ``q = P(Y | votes)``; return ``E[s(Y)]`` (binary, else 0)."""
+    if k == 2:
+        s_mean = q[1] - q[0]
+        mean[0] += w_kept * s_mean
+        mean_sq[0] += w_kept
+        return s_mean
+    for yy in range(min(k, n_class)):
+        mean[yy] += w_kept * q[yy]
+        mean_sq[yy] += w_kept * q[yy]
+    return 0.0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _add_vote_stats(mean, mean_sq, a, vt, q, s_mean, o_acc, o_cprop, w_kept):
+    """Add a vote's accuracy and class-propensity statistics."""
+    mean[o_acc + a] += w_kept * (2.0 * q[vt - 1] - 1.0)
+    mean_sq[o_acc + a] += w_kept
+    mean[o_cprop + a] += w_kept * s_mean
+    mean_sq[o_cprop + a] += w_kept
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _add_dep_stats(mean, mean_sq, d, a, vt, vu, q, k, o_dep, dep_t, dep_j, w_kept):
+    """Add factor ``d``'s statistics: its value (no ``Y``) or its expectation over ``Y ~ q``."""
+    if dep_t[d] == _FT_DEP_SIMILAR or dep_t[d] == _FT_DEP_EXCLUSIVE:  # no Y: h is known
+        h_sum = factor_value(dep_t[d], 0, 1, vt, vu)
+        h_sq = h_sum * h_sum
+    else:
+        l1, l2 = _ordered(dep_j[d] == a, vt, vu)
+        h_sum = 0.0
+        h_sq = 0.0
+        for yy in range(k):
+            h = factor_value(dep_t[d], 0, yy + 1, l1, l2)
+            h_sum += q[yy] * h
+            h_sq += q[yy] * h * h
+    mean[o_dep + d] += w_kept * h_sum
+    mean_sq[o_dep + d] += w_kept * h_sq
 
 
 @njit(cache=True, nogil=True, inline="always")

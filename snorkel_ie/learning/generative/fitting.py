@@ -191,10 +191,9 @@ def warn_not_converged(converged: bool | None, epochs_run: int, em: bool) -> Non
 def duplicate_groups(data: LabelData) -> np.ndarray:
     """Per LF column, the index of the first column with exactly the same votes (itself if none)."""
     out = np.arange(data.n_lfs)
-    sums = np.bincount(data.indices, weights=data.data.astype(np.float64), minlength=data.n_lfs)
-    keys = np.stack([data.col_counts, sums], axis=1)
+    keys = data.vote_counts
     if np.unique(keys[data.col_counts > 0], axis=0).shape[0] == int(np.sum(data.col_counts > 0)):
-        return out  # no two voting columns even have the same number and sum of votes
+        return out  # no two voting columns even cast each vote the same number of times
     csc = sp.csr_matrix((data.data, data.indices, data.indptr), shape=(data.n_rows, data.n_lfs)).tocsc()
     csc.sort_indices()
     first: dict[bytes, int] = {}

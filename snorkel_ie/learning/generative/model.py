@@ -522,8 +522,7 @@ def _expand_copies(full: FactorGraph, reduced: FactorGraph, w_red: np.ndarray, r
 
 def _polarity(data: LabelData) -> np.ndarray:
     """Per LF: ``+1``/``-1`` when all its votes are positive/negative, ``0`` when mixed or none."""
-    pos = np.bincount(data.indices[data.data == 2], minlength=data.n_lfs)
-    neg = np.bincount(data.indices[data.data == 1], minlength=data.n_lfs)
+    neg, pos = data.vote_counts[:, 0], data.vote_counts[:, 1]
     return np.where((pos > 0) & (neg == 0), 1, np.where((neg > 0) & (pos == 0), -1, 0)).astype(np.int64)
 
 

@@ -27,6 +27,7 @@ from collections.abc import Callable
 import numpy as np
 
 from snorkel_ie.learning.generative import _gibbs
+from snorkel_ie.learning.generative.binary_fit import distinct_rows, fit_binary_observed
 from snorkel_ie.learning.generative.dependency_chain import _GibbsChain, _static_dep_stats
 from snorkel_ie.learning.generative.dependency_chain import _live_counts as _live_counts  # re-exported (tests)
 from snorkel_ie.learning.generative.em import _profile_propensity, _profiled_weights, _train_em, _use_em
@@ -131,6 +132,12 @@ def train_weights(
     if _use_em(graph, data):
         pol = np.zeros(data.n_lfs, dtype=np.int64) if polarity is None else polarity
         return _train_em(graph, data, settings, callback, pol)
+    if _use_binary_observed(graph, data, settings):
+        lay = graph.layout
+        return fit_binary_observed(
+            graph.weight_value, ~graph.weight_fixed, (lay.acc, lay.prior), distinct_rows(data), data.col_counts,
+            float(data.n_rows), settings, callback,
+        )  # fmt: skip
     w = graph.weight_value.copy()
     learn = ~graph.weight_fixed
     model_abstain = bool(np.any(graph.factor_type == FT_LF_PROPENSITY))
@@ -182,6 +189,22 @@ def train_weights(
     if converged is False and len(history) > 3 and np.all(np.abs(np.diff(history[-4:])) < settings.ll_tol):
         converged = True  # the steps are still above tol, but the likelihood no longer moves
     return w, epoch, history, converged
+
+
+def _use_binary_observed(graph: FactorGraph, data: LabelData, settings: LearnSettings) -> bool:
+    """Whether :func:`.binary_fit.fit_binary_observed` is this loop: a binary model with abstentions
+    observed, no dependencies, known labels, ranges or class propensities, L2 (or no) penalty, no momentum."""
+    lay = graph.layout
+    cprop = graph.weight_value[lay.cprop : lay.cprop + lay.n_lfs]
+    return (
+        lay.cardinality == 2
+        and graph.dep_factors.shape[0] == 0
+        and not np.any(graph.factor_type == FT_LF_PROPENSITY)
+        and _free_is_shared(data, cprop)
+        and np.all(graph.weight_fixed[lay.cprop : lay.cprop + lay.n_lfs])
+        and (settings.reg_type == 2 or settings.reg_param == 0)
+        and settings.momentum == 0
+    )
 
 
 def _free_is_shared(data: LabelData, cprop: np.ndarray) -> bool:

@@ -18,6 +18,9 @@ from snorkel_ie.learning.generative.factor_graph import FactorGraph
 __all__ = ["LabelData", "LearnSettings", "class_offsets", "lf_views"]
 
 
+_CHUNK = 1 << 18
+
+
 @dataclass
 class LabelData:
     """A validated label matrix in the kernels' encoding (votes ``1..k``, CSR, no explicit zeros).
@@ -36,8 +39,20 @@ class LabelData:
     row_label: np.ndarray
 
     @cached_property
+    def vote_counts(self) -> np.ndarray:
+        """``(n_lfs, k_max)``: how many times each LF casts each vote (one pass over the votes)."""
+        m, k = self.n_lfs, self.k_max
+        out = np.zeros(m * k + 1, dtype=np.int64)
+        for lo in range(0, self.indices.shape[0], _CHUNK):  # in chunks: the intp keys stay in cache
+            key = self.indices[lo : lo + _CHUNK].astype(np.intp)  # bincount is several times faster on intp
+            key *= k
+            key += self.data[lo : lo + _CHUNK]  # j * k + vote, in 1..m * k
+            out += np.bincount(key, minlength=m * k + 1)
+        return out[1:].reshape(m, k)
+
+    @cached_property
     def col_counts(self) -> np.ndarray:
-        return np.bincount(self.indices, minlength=self.n_lfs).astype(np.float64)
+        return self.vote_counts.sum(axis=1).astype(np.float64)
 
 
 @dataclass
@@ -61,6 +76,8 @@ class LearnSettings:
     ll_tol: float = 1e-6
     """EM: stop once the mean log-likelihood per candidate changes by less."""
     max_particles: int = 4000
+    accelerate: bool = True
+    """The default binary fit (:mod:`.binary_fit`): accelerate its fixed-point iteration by SQUAREM."""
     learn_class_prior: bool = True
     """With EM (see :func:`_train_em`): learn the class distribution, else keep it uniform."""
     class_balance: np.ndarray | None = None
