@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from snorkel_ie.errors import ModelError, NotFittedError
+from snorkel_ie.learning.generative._sparse_kernels import signed_posterior
 from snorkel_ie.learning.generative.dependencies import Dependency
 from snorkel_ie.learning.generative.estimator import ArrayAPI
 from snorkel_ie.learning.generative.factor_graph import FactorGraph, build_factor_graph
@@ -51,7 +52,6 @@ from snorkel_ie.learning.generative.training import (
     lf_views,
     train_weights,
 )
-from snorkel_ie.learning.generative._sparse_kernels import signed_posterior
 from snorkel_ie.learning.generative.validation import (
     CONVENTIONS,
     _as_csr,

@@ -44,7 +44,7 @@ def test_distinct_row_fit_equals_the_general_loop(monkeypatch, kwargs, force):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_squarem_reaches_the_same_fixed_point_in_fewer_epochs(monkeypatch, seed):
-    L, y = make_independent(4_000, [0.9, 0.6, 0.65, 0.7, 0.6, 0.75], 0.3, seed=seed)
+    L, _ = make_independent(4_000, [0.9, 0.6, 0.65, 0.7, 0.6, 0.75], 0.3, seed=seed)
     plain = _fit(L, monkeypatch, path="fast", class_prior=True)
     fast = _fit(L, monkeypatch, path="fast", accelerate=True, class_prior=True)
     assert fast.converged_ and plain.converged_
