@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import multiprocessing as mp
 import os
+import queue
 import signal
 import sys
 import threading
@@ -28,7 +29,7 @@ from tqdm.auto import tqdm
 
 from snorkel_ie.errors import ConfigurationError
 
-__all__ = ["check_cluster_url", "chunk", "connect_scheduler", "run_partitions"]
+__all__ = ["check_cluster_url", "chunk", "connect_scheduler", "run_overlapped", "run_partitions"]
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -127,6 +128,80 @@ def run_partitions(
                 yield result
         else:
             yield from _run_processes(fn, partitions, parallelism, context, bar, weigh)
+
+
+_STOP = object()
+
+
+def run_overlapped(
+    fn: Callable[..., R],
+    sink: Callable[[P, R], Any],
+    partitions: Iterable[P],
+    *,
+    context: dict[str, Any] | None = None,
+    progress: bool = True,
+    desc: str = "partitions",
+    unit: str = "partition",
+    weight: Callable[[P], int] | None = None,
+    total: int | None = None,
+) -> Iterator[Any]:
+    """Compute ``fn(p, **context)`` in this thread and hand each result to ``sink(p, result)`` on a writer thread.
+
+    The writer works on partition *i* while this thread computes partition *i + 1*:
+    with a sink that spends its time where the GIL is released (a COPY waiting on the
+    server, one long SQLite statement), the run takes about the longer of the two
+    phases instead of their sum. At most one result waits for the writer, so memory
+    stays bounded. Yields what ``sink`` returns, in partition order; the progress bar
+    counts written partitions. An error in either thread stops the run and is raised
+    here after the writer has finished the partition it was on (each write is a
+    transaction of its own: it lands whole or not at all); the partitions computed
+    before an error in ``fn`` are still written, as they were in a serial run.
+    """
+    context = context or {}
+    weigh = weight or (lambda _p: 1)
+    if total is None and isinstance(partitions, Sized):
+        total = sum(weigh(p) for p in partitions)
+    todo: queue.Queue = queue.Queue(maxsize=1)
+    done: queue.Queue = queue.Queue()
+    thread = threading.Thread(target=_write_loop, args=(sink, todo, done), name="snorkel-ie-writer", daemon=True)
+    with tqdm(total=total, desc=desc, unit=unit, disable=not progress, dynamic_ncols=True) as bar:
+        thread.start()
+        try:
+            for p in partitions:
+                result = fn(p, **context)
+                yield from _written(done, bar, weigh)
+                todo.put((p, result))
+        finally:
+            todo.put(_STOP)
+            thread.join()
+        yield from _written(done, bar, weigh)
+
+
+def _write_loop(sink: Callable[[Any, Any], Any], todo: queue.Queue, done: queue.Queue) -> None:
+    """The writer thread: sink every queued result until told to stop; after an error, only drain the queue."""
+    failed = False
+    while (item := todo.get()) is not _STOP:
+        if failed:
+            continue
+        p, result = item
+        try:
+            done.put((p, sink(p, result), None))
+        except BaseException as err:  # raised in the caller's thread by _written
+            failed = True
+            done.put((p, None, err))
+
+
+def _written(done: queue.Queue, bar: Any, weigh: Callable[[Any], int]) -> Iterator[Any]:
+    """Yield what the writer finished so far (without waiting); raise the writer's error."""
+    while True:
+        try:
+            p, out, err = done.get_nowait()
+        except queue.Empty:
+            return
+        if err is not None:
+            raise err
+        bar.update(weigh(p))
+        yield out
 
 
 def _run_processes(fn, partitions, parallelism, context, bar, weigh) -> Iterator[Any]:

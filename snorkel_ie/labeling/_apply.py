@@ -74,6 +74,8 @@ class PartitionResult:
     feature_keys: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     """Time spent loading candidates, calling the functions and writing rows."""
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    """The label rows written ``(candidate ids, key ids, values)``, kept by an in-process run only."""
 
 
 _FN_CACHE: dict[bytes, list[tuple[str, Callable[..., Any]]]] = {}
@@ -215,10 +217,18 @@ def apply_lfs(
     return positions, values, errors
 
 
-def label_partition(
-    ids: np.ndarray, *, job: Job, engine: Engine | None = None, cache: dict | None = None
-) -> PartitionResult:
-    """Apply the job's LFs to the candidates ``ids`` and write their non-zero labels (one transaction)."""
+@dataclass
+class LabelRows:
+    """A partition's LF outputs before they are written: its result and its non-zero rows in key order."""
+
+    result: PartitionResult
+    cids: np.ndarray
+    kids: np.ndarray
+    vals: np.ndarray
+
+
+def label_rows(ids: np.ndarray, *, job: Job, engine: Engine | None = None, cache: dict | None = None) -> LabelRows:
+    """Apply the job's LFs to the candidates ``ids``: their non-zero labels, sorted by (candidate, key)."""
     engine = engine if engine is not None else get_engine(job.db_url)
     t0 = time.perf_counter()
     cands = load_candidates(engine, ids, job, cache)
@@ -235,10 +245,30 @@ def label_partition(
     if len(cids):
         order = np.lexsort((kids, cids))  # primary-key order: appends to the index instead of random inserts
         cids, kids, vals = cids[order], kids[order], vals[order]
+    seconds = {"load": t1 - t0, "apply": time.perf_counter() - t1}
+    return LabelRows(PartitionResult(len(cands), len(cids), errors, seconds=seconds), cids, kids, vals)
+
+
+def write_label_rows(ids: np.ndarray, rows: LabelRows, *, job: Job, engine: Engine | None = None) -> PartitionResult:
+    """Write a partition's label rows in one transaction (idempotently, see :func:`write_rows`)."""
+    engine = engine if engine is not None else get_engine(job.db_url)
+    t = time.perf_counter()
+    if len(rows.cids):
         with engine.connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
-            write_rows(conn, "label", ids, job.key_ids, ["i4", "i4", "i4"], [cids, kids, vals])
-    seconds = {"load": t1 - t0, "apply": t2 - t1, "write": time.perf_counter() - t2}
-    return PartitionResult(len(cands), len(cids), errors, seconds=seconds)
+            write_rows(conn, "label", ids, job.key_ids, ["i4", "i4", "i4"], [rows.cids, rows.kids, rows.vals])
+    rows.result.seconds["write"] = time.perf_counter() - t
+    rows.result.rows = (rows.cids, rows.kids, rows.vals)
+    return rows.result
+
+
+def label_partition(
+    ids: np.ndarray, *, job: Job, engine: Engine | None = None, cache: dict | None = None
+) -> PartitionResult:
+    """Apply the job's LFs to the candidates ``ids`` and write their non-zero labels (one transaction)."""
+    engine = engine if engine is not None else get_engine(job.db_url)
+    result = write_label_rows(ids, label_rows(ids, job=job, engine=engine, cache=cache), job=job, engine=engine)
+    result.rows = None  # a worker process sends back its counts, not its rows
+    return result
 
 
 def feature_partition(

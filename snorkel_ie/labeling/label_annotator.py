@@ -30,7 +30,7 @@ from snorkel_ie.labeling._annotator_base import (
     _merge_errors,
     _merge_seconds,
 )
-from snorkel_ie.labeling._apply import ErrorRecord, Job, label_partition
+from snorkel_ie.labeling._apply import ErrorRecord, Job, label_partition, label_rows, write_label_rows
 from snorkel_ie.labeling._generated import generated_lfs
 from snorkel_ie.labeling._hashing import lf_hash
 from snorkel_ie.labeling._options import _matrix_rows, check_key_group, finish_matrix
@@ -64,6 +64,8 @@ class LabelAnnotator(_Annotator):
 
     kind = "label"
     _partition_fn = staticmethod(label_partition)
+    _compute_fn = staticmethod(label_rows)
+    _write_fn = staticmethod(write_label_rows)
     _extra_frames = 1  # apply -> _apply_locked -> _run
 
     def __init__(
@@ -232,6 +234,7 @@ class LabelAnnotator(_Annotator):
             candidate_class=cls or ctype,
             key_names=names,
             candidate_ids=ids,
+            known_rows=_rows_written(results, [key_of[n] for n in stale]),
         )
 
     def load_matrix(
@@ -377,6 +380,14 @@ class LabelAnnotator(_Annotator):
         ]
         with session.get_bind().connect().execution_options(**WRITE_LOCK) as conn, conn.begin():
             insert_rows(conn, AnnotatorRun.__table__, cols, rows)
+
+
+def _rows_written(results: Sequence[Any], key_ids: list[int]) -> tuple | None:
+    """The rows of ``key_ids`` that this apply wrote, when every partition kept them (in-process runs); else None."""
+    if not results or any(r.rows is None for r in results):
+        return None
+    cids, kids, vals = (np.concatenate(cols) for cols in zip(*(r.rows for r in results), strict=True))
+    return key_ids, cids, kids, vals
 
 
 def _run_hash(source_hash: str, fingerprint: str) -> str:

@@ -234,6 +234,7 @@ def load_matrix(
     key_names: Sequence[str] | None = None,
     candidate_ids: np.ndarray | None = None,
     dtype: Any = None,
+    known_rows: tuple[Sequence[int], np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> AnnotationMatrix:
     """Load the annotations of ``kind`` on the candidates of ``split`` as an :class:`AnnotationMatrix`.
 
@@ -254,6 +255,10 @@ def load_matrix(
         Use these (sorted) row ids instead of querying the split.
     dtype
         Of the values: int64 for labels and gold, float64 for features by default.
+    known_rows
+        ``(key ids, candidate ids, key ids, values)``: the rows of these keys, already in
+        memory (an annotator's rows just written); with ``key_names``, those keys are not
+        read back from the database.
     """
     if kind not in KIND_TABLES:
         raise ConfigurationError(f"kind must be one of {sorted(KIND_TABLES)}; got {kind!r}")
@@ -268,10 +273,14 @@ def load_matrix(
     if key_names is not None:
         key_names = list(key_names)
         key_ids = resolve_keys(session, kind, key_names)
-        wanted = [int(k) for k in key_ids if k >= 0]
+        known = {int(k) for k in known_rows[0]} if known_rows is not None else set()
+        wanted = [int(k) for k in key_ids if k >= 0 and int(k) not in known]
         cids, kids, vals = annotations.read_rows(
             conn, table, split=split, candidate_type=ctype, key_ids=wanted, row_ids=row_ids
         )
+        if known_rows is not None:
+            cids, kids, vals = (np.concatenate([a, np.asarray(b, a.dtype)]) for a, b in zip(
+                (cids, kids, vals), known_rows[1:], strict=True))  # fmt: skip
     else:
         cids, kids, vals = annotations.read_rows(conn, table, split=split, candidate_type=ctype, row_ids=row_ids)
         pos = np.minimum(np.searchsorted(row_ids, cids), max(len(row_ids) - 1, 0))

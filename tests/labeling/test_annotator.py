@@ -243,3 +243,22 @@ def test_label_annotator_views_load_document_sentences(session, spouse_candidate
     assert L.shape == (len(train), 1)
     np.testing.assert_array_equal(L.toarray(), expected(train, lfs))
     assert set(np.unique(L.data)) <= {-1, 1}
+
+
+def test_label_annotator_matrix_of_a_pipelined_run_equals_the_stored_rows(session, spouse_candidates) -> None:
+    """Small partitions: the rows are written by the writer thread while later partitions are labeled.
+
+    The matrix ``apply`` returns is built from the rows it wrote (in memory) plus the stored
+    columns of the LFs it skipped; it must equal the matrix read back from the database.
+    """
+    train = sorted((c for c in spouse_candidates if c.split == 0), key=lambda c: c.id)
+    labeler = LabelAnnotator(lfs=LFS, partition_size=2)
+    L = labeler.apply(split=0, session=session, progress=False)
+    np.testing.assert_array_equal(L.toarray(), expected(train, LFS))
+    labeler.lfs = [LF_same_last_name, LF_far_apart, LF_and_between_v2]  # one LF changed: two columns are read back
+    L2 = labeler.apply(split=0, session=session, progress=False)
+    assert labeler.last_summary.ran == ["LF_and_between"]
+    stored = LabelAnnotator(lfs=labeler.lfs).load_matrix(session, split=0)
+    np.testing.assert_array_equal(L2.toarray(), stored.toarray())
+    np.testing.assert_array_equal(L2.toarray(), expected(train, labeler.lfs))
+    assert labeler.last_summary.n_rows == int((expected(train, [LF_and_between_v2]) != 0).sum())

@@ -160,3 +160,50 @@ def test_binary_epoch_stats_match_the_numba_kernel_with_similar_dependencies(wit
     ref = _gibbs.numba_epoch_stats(*args, _offs(graph), graph.layout.size, False, False)
     for a, b in zip(ours, ref, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+
+
+def test_similar_chain_keeps_the_same_votes_with_kept_or_gathered_fields(monkeypatch):
+    """The similar-only chain either keeps every LF's field and updates it when a vote changes, or
+    gathers each vote's field from the others: the same votes, statistics equal up to rounding."""
+    from snorkel_ie.learning.generative import _pair_kernels
+
+    m, n_p = 12, 300
+    rng = np.random.default_rng(7)
+    deps = [(j, k, 0) for j, k in itertools.combinations(range(m), 2) if rng.random() < 0.7]
+    graph = build_factor_graph(m, 2, deps=deps, class_prior=True)
+    w = graph.weight_value + rng.normal(scale=0.4, size=graph.weight_value.shape)
+    acc, _, cprop, dep_tuple = lf_views(graph, w)
+    mask = rng.random((n_p, m)) < 0.5
+    p_ptr = np.concatenate([[0], np.cumsum(mask.sum(axis=1))]).astype(np.int64)
+    p_idx = np.nonzero(mask)[1].astype(np.int64)
+    links = _gibbs.particle_links(p_ptr, p_idx, dep_tuple)
+    assert links.pair_dep is not None
+    out = []
+    for ratio in (0.0, 1e9):  # gathered fields, kept fields
+        monkeypatch.setattr(_pair_kernels, "_DENSE_FIELD_RATIO", ratio)
+        p_val = np.arange(p_idx.shape[0], dtype=np.int64) % 2 + 1
+        mean, sq = _gibbs.gibbs_pair_stats(
+            6, 3, np.ones(n_p, dtype=np.int64), p_ptr, p_idx, p_val, links, np.zeros(0, np.int64), 2, 0.0,
+            class_offsets(graph, w), acc, cprop, dep_tuple, _offs(graph), _gibbs.seed_states(5, n_p),
+            graph.layout.size,
+        )  # fmt: skip
+        out.append((mean, sq, p_val))
+    np.testing.assert_array_equal(out[0][2], out[1][2])
+    assert np.any(out[0][2] == 2) and np.any(out[0][2] == 1)
+    for a, b in zip(out[0][:2], out[1][:2], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_pair_sums_count_agreements_of_the_pairs_that_both_vote():
+    rng = np.random.default_rng(2)
+    n_p, m = 50, 6
+    mask = rng.random((n_p, m)) < 0.5
+    x = np.where(rng.random((n_p, m)) < 0.5, 1, -1) * mask
+    p_ptr = np.concatenate([[0], np.cumsum(mask.sum(axis=1))]).astype(np.int64)
+    p_idx = np.nonzero(mask)[1].astype(np.int64)
+    p_val = np.where(x[mask] > 0, 2, 1)
+    signed = _gibbs.pair_sums(p_ptr, p_idx, p_val, m)
+    both = _gibbs.pair_sums(p_ptr, p_idx, None, m)
+    for a, b in itertools.combinations(range(m), 2):
+        assert signed[a, b] == signed[b, a] == float(np.sum(x[:, a] * x[:, b]))
+        assert both[a, b] == float(np.sum(mask[:, a] & mask[:, b]))

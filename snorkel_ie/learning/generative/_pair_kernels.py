@@ -126,9 +126,22 @@ def _field(w_row, p_idx, x, lo, hi):
     return s
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _axpy(f, alpha, row):
+    """``f += alpha * row`` (contiguous: vectorised, no gather)."""
+    for b in range(f.shape[0]):
+        f[b] += alpha * row[b]
+
+
+_DENSE_FIELD_RATIO = 6.0
+"""Keep every LF's field (one ``m``-long row update per vote and per changed vote) when ``m``
+is at most this many times the mean number of votes of a particle; otherwise gather each
+vote's field from the other votes (``votes**2`` lookups per sweep)."""
+
+
 def gibbs_pair_stats_similar(
     n_sweeps, burn_in, ystate, p_ptr, p_idx, p_val, pair_dep, w_sim, plabel, label_w, theta, acc, cprop, deps, offs,
-    states, n_stats, pair_stats,
+    states, n_stats, pair_stats, votes,
 ):  # fmt: skip
     """:func:`gibbs_pair_stats_dense` for a binary model whose factors are all similar or exclusive.
 
@@ -138,13 +151,17 @@ def gibbs_pair_stats_similar(
     (``x_u = +1/-1`` the other votes); an exclusive factor is constant once both LFs vote.
     Without ``pair_stats`` the dependency statistics are left at zero (the caller computes
     them from the final votes: see ``_gibbs.gibbs_pair_stats``) and only the first
-    ``offs[4]`` statistics are accumulated.
+    ``offs[4]`` statistics are accumulated. ``votes``, when it has rows, receives the
+    final ``+1/-1`` votes of particle ``p`` in row ``p`` (the LF's column; abstentions left
+    as they are).
     """
     n_local = n_stats if pair_stats else int(offs[4])
-    width = int(np.max(np.diff(p_ptr), initial=0))
+    sizes = np.diff(p_ptr)
+    width = int(np.max(sizes, initial=0))
+    dense_field = sizes.shape[0] > 0 and w_sim.shape[0] <= _DENSE_FIELD_RATIO * float(np.mean(sizes))
     local, local_sq = chunk_sums(
         _similar_chunks, n_local, n_sweeps, burn_in, ystate, p_ptr, p_idx, p_val, pair_dep, w_sim, plabel, label_w,
-        theta, acc, cprop, deps, offs, states, pair_stats, width,
+        theta, acc, cprop, deps, offs, states, pair_stats, width, dense_field, votes,
     )  # fmt: skip
     mean = np.zeros(n_stats)
     mean_sq = np.zeros(n_stats)
@@ -156,9 +173,14 @@ def gibbs_pair_stats_similar(
 @njit(cache=True, nogil=True)
 def _similar_chunks(
     c_lo, c_hi, n_sweeps, burn_in, ystate, p_ptr, p_idx, p_val, pair_dep, w_sim, plabel, label_w, theta, acc, cprop,
-    deps, offs, states, pair_stats, width, mean_c, sq_c,
+    deps, offs, states, pair_stats, width, dense_field, votes, mean_c, sq_c,
 ):  # fmt: skip
-    """:func:`gibbs_pair_stats_similar` of the chunks ``c_lo..c_hi``."""
+    """:func:`gibbs_pair_stats_similar` of the chunks ``c_lo..c_hi``.
+
+    With ``dense_field`` the fields of all LFs, ``f[b] = sum_u w_sim[b, a_u] x_u``, are kept
+    for the particle and updated by a row of ``w_sim`` when a vote changes, instead of
+    being gathered for each vote; the same chain up to rounding.
+    """
     o_acc, o_cprop, o_dep = offs[1], offs[3], offs[4]
     dep_t = deps[0]
     n_p = p_ptr.shape[0] - 1
@@ -167,21 +189,28 @@ def _similar_chunks(
         mean = mean_c[c]
         mean_sq = sq_c[c]
         x = np.empty(width)
+        f = np.zeros(w_sim.shape[0] if dense_field else 0)
         q = np.empty(2)
         logits = np.empty(2)
         for p in range(c * n_p // N_CHUNKS, (c + 1) * n_p // N_CHUNKS):
             lo, hi = p_ptr[p], p_ptr[p + 1]
+            f[:] = 0.0
             for t in range(lo, hi):
                 x[t - lo] = 1.0 if p_val[t] == 2 else -1.0
+                if dense_field:
+                    _axpy(f, x[t - lo], w_sim[p_idx[t]])
             for sweep in range(n_sweeps):
                 sy = 1.0 if ystate[p] == 2 else -1.0
                 for t in range(lo, hi):  # each vote given Y and the others (w_sim[a, a] = 0)
                     a = p_idx[t]
-                    d = 2.0 * acc[a] * sy + _field(w_sim[a], p_idx, x, lo, hi)
+                    d = 2.0 * acc[a] * sy + (f[a] if dense_field else _field(w_sim[a], p_idx, x, lo, hi))
                     e = np.exp(-abs(d))
                     p_minus = e / (1.0 + e) if d >= 0 else 1.0 / (1.0 + e)
                     plus = next_uniform(states, p) >= p_minus  # as _sample: the first value below u
-                    x[t - lo] = 1.0 if plus else -1.0
+                    x_new = 1.0 if plus else -1.0
+                    if dense_field and x_new != x[t - lo]:
+                        _axpy(f, 2.0 * x_new, w_sim[a])
+                    x[t - lo] = x_new
                     p_val[t] = 2 if plus else 1
                 logits[0] = theta[0]  # Y given the votes: no factor couples Y with a pair
                 logits[1] = theta[1]
@@ -215,17 +244,6 @@ def _similar_chunks(
                             mean[o_dep + d] += w_kept * h
                             mean_sq[o_dep + d] += w_kept * h * h
                 ystate[p] = 1 if next_uniform(states, p) < q[0] else 2
-
-
-@njit(cache=True)
-def pair_sums(p_ptr, p_idx, p_val, m, signed):
-    """``(m, m)`` sums over particles of ``x_a x_b`` (``signed``; ``+1/-1`` votes) or of 1, for the
-    pairs of LFs that both vote, at ``[a, b]`` with ``a < b`` (LFs sorted within a particle)."""
-    out = np.zeros((m, m))
-    for p in range(p_ptr.shape[0] - 1):
-        for t in range(p_ptr[p], p_ptr[p + 1]):
-            row = out[p_idx[t]]
-            xt = (1.0 if p_val[t] == 2 else -1.0) if signed else 1.0
-            for u in range(t + 1, p_ptr[p + 1]):
-                row[p_idx[u]] += xt * ((1.0 if p_val[u] == 2 else -1.0) if signed else 1.0)
-    return out
+            if votes.shape[0] > 0:
+                for t in range(lo, hi):
+                    votes[p, p_idx[t]] = x[t - lo]

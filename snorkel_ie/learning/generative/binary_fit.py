@@ -54,24 +54,31 @@ def _row_codes(data: LabelData, rows: slice | None = None) -> np.ndarray:
     return codes
 
 
-def _pays(data: LabelData) -> tuple[bool, np.ndarray | None]:
-    """Whether compressing is worth its sort (the first rows already repeat themselves), and
-    the codes of all rows when the sample was the whole matrix."""
+def _pays(data: LabelData) -> bool | tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Whether compressing is worth its sort: the first rows already repeat themselves.
+
+    When those rows are the whole matrix, their ``np.unique(codes, return_index=True,
+    return_counts=True)`` is returned instead of True (the sort is not done twice).
+    """
     if data.n_lfs > MAX_EXACT_LFS or data.n_rows < 2:
-        return False, None
+        return False
     take = min(data.n_rows, SAMPLE_ROWS)
     sample = _row_codes(data, slice(0, take + 1))
-    return np.unique(sample).shape[0] <= (1.0 - MIN_DUPLICATE_SHARE) * take, sample if take == data.n_rows else None
+    if take < data.n_rows:
+        return np.unique(sample).shape[0] <= (1.0 - MIN_DUPLICATE_SHARE) * take
+    found = np.unique(sample, return_index=True, return_counts=True)
+    return found if found[0].shape[0] <= (1.0 - MIN_DUPLICATE_SHARE) * take else False
 
 
 def distinct_rows(data: LabelData, *, force: bool | None = None) -> Patterns:
     """The patterns of ``data`` (binary votes ``1``/``2``), compressed when :func:`_pays` (or ``force``)."""
     m = data.n_lfs
-    pays, codes = (bool(force), None) if force is not None else _pays(data)
-    if not pays or data.n_lfs > MAX_EXACT_LFS:
+    pays = bool(force) if force is not None else _pays(data)
+    if pays is False or data.n_lfs > MAX_EXACT_LFS:
         return Patterns(_signed(data.indptr, data.indices, data.data, data.n_rows, m), None)
-    codes = _row_codes(data) if codes is None else codes
-    uniq, first, counts = np.unique(codes, return_index=True, return_counts=True)
+    uniq, first, counts = (
+        pays if isinstance(pays, tuple) else np.unique(_row_codes(data), return_index=True, return_counts=True)
+    )
     lengths = np.diff(data.indptr)[first]
     indptr = np.zeros(uniq.shape[0] + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])

@@ -18,6 +18,9 @@ from snorkel_ie.learning.generative.factor_graph import FactorGraph
 __all__ = ["LabelData", "LearnSettings", "class_offsets", "lf_views"]
 
 
+_CHUNK = 1 << 18
+
+
 @dataclass
 class LabelData:
     """A validated label matrix in the kernels' encoding (votes ``1..k``, CSR, no explicit zeros).
@@ -38,10 +41,14 @@ class LabelData:
     @cached_property
     def vote_counts(self) -> np.ndarray:
         """``(n_lfs, k_max)``: how many times each LF casts each vote (one pass over the votes)."""
-        key = self.indices.astype(np.intp) * self.k_max
-        key += self.data
-        key -= 1
-        return np.bincount(key, minlength=self.n_lfs * self.k_max).reshape(self.n_lfs, self.k_max)
+        m, k = self.n_lfs, self.k_max
+        out = np.zeros(m * k + 1, dtype=np.int64)
+        for lo in range(0, self.indices.shape[0], _CHUNK):  # in chunks: the intp keys stay in cache
+            key = self.indices[lo : lo + _CHUNK].astype(np.intp)  # bincount is several times faster on intp
+            key *= k
+            key += self.data[lo : lo + _CHUNK]  # j * k + vote, in 1..m * k
+            out += np.bincount(key, minlength=m * k + 1)
+        return out[1:].reshape(m, k)
 
     @cached_property
     def col_counts(self) -> np.ndarray:

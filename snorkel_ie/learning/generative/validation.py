@@ -138,14 +138,16 @@ def to_label_data(
         raise ModelError(f"the label matrix has {m} LF columns but the model was trained on {n_lfs}")
     vals = csr.data  # compared in its own dtype: no int64 copy of a large matrix
     if signed:
-        positive = vals == 1
-        bad = ~positive & (vals != -1)
-        if bad.any():
+        # no explicit zeros (see _as_csr), so votes within [-1, 1] are -1 or +1: two reductions check that
+        if vals.size and (vals.min() < -1 or vals.max() > 1):  # non-integers are refused by _check_votes
+            bad = (vals != 1) & (vals != -1)
             raise ModelError(
                 f"binary votes must be -1, +1 (0 = abstain), found {np.unique(vals[bad])[:5].tolist()} "
                 f"({_where(csr, bad)}); pass cardinality=k for a categorical matrix with votes 1..k"
             )
-        data = positive.astype(np.int16) + np.int16(1)
+        data = vals.astype(np.int16)  # -1 -> 1, +1 -> 2
+        data += 3
+        data >>= 1
     else:
         bad = (vals < 1) | (vals > cardinality)
         if bad.any():
@@ -156,16 +158,7 @@ def to_label_data(
         data = vals.astype(np.int16)
     row_card = _row_cardinalities(candidate_ranges, n, data, csr.indptr, cardinality)
     row_label = _row_labels(labels, n, signed, cardinality)
-    if warn_empty_columns:
-        empty = np.flatnonzero(np.bincount(csr.indices, minlength=m) == 0)
-        if empty.size:
-            warnings.warn(
-                f"{empty.size} LF column(s) never vote (e.g. columns {empty[:5].tolist()}); "
-                "their accuracy cannot be learned and stays at init_acc",
-                UserWarning,
-                stacklevel=3,
-            )
-    return LabelData(
+    out = LabelData(
         indptr=csr.indptr.astype(np.int64, copy=False),
         indices=csr.indices.astype(np.int32, copy=False),
         data=data,
@@ -175,6 +168,16 @@ def to_label_data(
         row_card=row_card,
         row_label=row_label,
     )
+    if warn_empty_columns:
+        empty = np.flatnonzero(out.col_counts == 0)  # cached: training uses the counts too
+        if empty.size:
+            warnings.warn(
+                f"{empty.size} LF column(s) never vote (e.g. columns {empty[:5].tolist()}); "
+                "their accuracy cannot be learned and stays at init_acc",
+                UserWarning,
+                stacklevel=3,
+            )
+    return out
 
 
 def _where(csr: sp.csr_matrix, bad: np.ndarray) -> str:
