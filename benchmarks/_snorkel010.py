@@ -101,7 +101,9 @@ def fit_predict_many(jobs, *, seed: int = 123) -> list[dict[str, np.ndarray]] | 
         return None
     arrays: dict[str, np.ndarray] = {"n_jobs": np.array(len(jobs)), "seed": np.array(seed)}
     for j, (L_train, evals, k) in enumerate(jobs):
-        arrays.update({f"j{j}_train": to_snorkel(L_train, k), f"j{j}_k": np.array(k), f"j{j}_n_eval": np.array(len(evals))})
+        arrays.update(
+            {f"j{j}_train": to_snorkel(L_train, k), f"j{j}_k": np.array(k), f"j{j}_n_eval": np.array(len(evals))}
+        )
         arrays.update({f"j{j}_eval_{i}": to_snorkel(M, k) for i, M in enumerate(evals)})
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "in.npz", Path(tmp) / "out.npz"

@@ -36,7 +36,7 @@ import scipy.sparse as sp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _snorkel010  # noqa: E402
+import _snorkel010
 
 SIZES = [(10_000, 10), (10_000, 100), (100_000, 50), (1_000_000, 20), (10_000_000, 20)]
 BIG = 5_000_000

@@ -59,13 +59,13 @@ def _timed(fn):
     return out, time.perf_counter() - start
 
 
-def _model_accuracy(L, y, deps, *, seed: int = 0) -> tuple[float, float]:
+def _model_accuracy(L, y, deps, *, seed: int = 0, threads: int = 1) -> tuple[float, float]:
     from snorkel_ie.learning.generative.model import GenerativeModel
 
     model = GenerativeModel(seed=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _, seconds = _timed(lambda: model.train(L, deps=sorted(deps)))
+        _, seconds = _timed(lambda: model.train(L, deps=sorted(deps), threads=threads))
     return float(np.mean(model.predictions(L) == y)), seconds
 
 
@@ -120,6 +120,12 @@ def speed(quick: bool) -> list[tuple[str, float, float, float | None, str]]:
                  PAPER_ALL_PAIRS_S, "paper: 100 LFs x 10,000"))  # fmt: skip
     rows.append((f"  same-run baseline: train without dependencies (acc {acc_ind:.4f}; {cpu_all / cpu_ind:.0f}x cpu)",
                  t_ind, cpu_ind, None, ""))  # fmt: skip
+    import numba
+
+    if numba.get_num_threads() > 1:
+        acc2, t2 = _model_accuracy(La, ya, all_pairs, threads=2)
+        rows.append((f"  the same on 2 threads (acc {acc2:.4f}; wall {t2 / t:.2f}x the 1-thread run's)", t2, _CPU[0],
+                     None, ""))  # fmt: skip
     return rows
 
 

@@ -226,11 +226,15 @@ def pair_sums(p_ptr: np.ndarray, p_idx: np.ndarray, p_val: np.ndarray | None, m:
     a fraction of the time).
     """
     n_p = p_ptr.shape[0] - 1
-    dtype = np.float32 if n_p < 2**24 else np.float64
-    x = np.zeros((n_p, m), dtype=dtype)
+    x = _vote_matrix(n_p, m)
     rows = np.repeat(np.arange(n_p), np.diff(p_ptr))
     x[rows, p_idx] = 1.0 if p_val is None else np.where(p_val == 2, 1.0, -1.0)
     return (x.T @ x).astype(np.float64)
+
+
+def _vote_matrix(n_p: int, m: int) -> np.ndarray:
+    """A zero ``(n_p, m)`` matrix for the particles' ``+1/-1`` votes, float32 where its products are exact."""
+    return np.zeros((n_p, m), dtype=np.float32 if n_p < 2**24 else np.float64)
 
 
 def _similar_weights(deps: tuple) -> np.ndarray:
@@ -244,16 +248,17 @@ def _similar_weights(deps: tuple) -> np.ndarray:
     return out
 
 
-def _add_pair_stats(p_ptr, p_idx, p_val, deps, both, o_dep, mean, mean_sq) -> None:
+def _add_pair_stats(votes, deps, both, o_dep, mean, mean_sq) -> None:
     """Add the similar and exclusive factors' values in the particles' current votes.
 
-    The sum over particles of ``x_a x_b`` (signed votes) is agreements minus disagreements
-    and the number of particles where both vote (``both``, per factor) is their sum: a
-    similar factor's value is the number of agreements, an exclusive one's minus ``both``.
+    ``votes`` is the ``(P, m)`` matrix of the particles' ``+1/-1`` votes (0: abstains), so
+    ``votes^T votes`` holds the sums over particles of ``x_a x_b`` (:func:`pair_sums`):
+    agreements minus disagreements. The number of particles where both vote (``both``, per
+    factor) is their sum: a similar factor's value is the number of agreements, an
+    exclusive one's minus ``both``.
     """
     dep_t, dep_j, dep_k = deps[:3]
-    m = deps[4].shape[0] - 1
-    signed = pair_sums(p_ptr, p_idx, p_val, m)[dep_j, dep_k]
+    signed = (votes.T @ votes)[dep_j, dep_k].astype(np.float64)
     h = np.where(dep_t == FT_DEP_SIMILAR, 0.5 * (both + signed), -both)
     h_sq = np.where(dep_t == FT_DEP_SIMILAR, h, both)
     mean[o_dep : o_dep + dep_t.shape[0]] += h
@@ -274,12 +279,14 @@ def gibbs_pair_stats(
         has_y = bool(np.any((dep_t == FT_DEP_FIXING) | (dep_t == FT_DEP_REINFORCING)))
         if k == 2 and not has_y:
             last_only = n_sweeps - burn_in == 1  # the pair statistics of one state: a matrix product
+            w_sim = _similar_weights(deps)
+            votes = _vote_matrix(p_ptr.shape[0] - 1 if last_only else 0, w_sim.shape[0])  # filled by the kernel
             mean, mean_sq = __getattr__("gibbs_pair_stats_similar")(
-                n_sweeps, burn_in, ystate, p_ptr, p_idx, p_val, links.pair_dep, _similar_weights(deps), plabel,
-                label_w, theta, acc, cprop, deps, offs, states, n_stats, not last_only,
+                n_sweeps, burn_in, ystate, p_ptr, p_idx, p_val, links.pair_dep, w_sim, plabel, label_w, theta, acc,
+                cprop, deps, offs, states, n_stats, not last_only, votes,
             )  # fmt: skip
             if last_only:
-                _add_pair_stats(p_ptr, p_idx, p_val, deps, links.pair_both, int(offs[4]), mean, mean_sq)
+                _add_pair_stats(votes, deps, links.pair_both, int(offs[4]), mean, mean_sq)
             return mean, mean_sq
         return __getattr__("gibbs_pair_stats_dense")(
             n_sweeps, burn_in, ystate, p_ptr, p_idx, p_val, links.pair_dep, plabel, k, label_w, theta, acc, cprop,

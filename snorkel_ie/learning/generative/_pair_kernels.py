@@ -141,7 +141,7 @@ vote's field from the other votes (``votes**2`` lookups per sweep)."""
 
 def gibbs_pair_stats_similar(
     n_sweeps, burn_in, ystate, p_ptr, p_idx, p_val, pair_dep, w_sim, plabel, label_w, theta, acc, cprop, deps, offs,
-    states, n_stats, pair_stats,
+    states, n_stats, pair_stats, votes,
 ):  # fmt: skip
     """:func:`gibbs_pair_stats_dense` for a binary model whose factors are all similar or exclusive.
 
@@ -151,7 +151,9 @@ def gibbs_pair_stats_similar(
     (``x_u = +1/-1`` the other votes); an exclusive factor is constant once both LFs vote.
     Without ``pair_stats`` the dependency statistics are left at zero (the caller computes
     them from the final votes: see ``_gibbs.gibbs_pair_stats``) and only the first
-    ``offs[4]`` statistics are accumulated.
+    ``offs[4]`` statistics are accumulated. ``votes``, when it has rows, receives the
+    final ``+1/-1`` votes of particle ``p`` in row ``p`` (the LF's column; abstentions left
+    as they are).
     """
     n_local = n_stats if pair_stats else int(offs[4])
     sizes = np.diff(p_ptr)
@@ -159,7 +161,7 @@ def gibbs_pair_stats_similar(
     dense_field = sizes.shape[0] > 0 and w_sim.shape[0] <= _DENSE_FIELD_RATIO * float(np.mean(sizes))
     local, local_sq = chunk_sums(
         _similar_chunks, n_local, n_sweeps, burn_in, ystate, p_ptr, p_idx, p_val, pair_dep, w_sim, plabel, label_w,
-        theta, acc, cprop, deps, offs, states, pair_stats, width, dense_field,
+        theta, acc, cprop, deps, offs, states, pair_stats, width, dense_field, votes,
     )  # fmt: skip
     mean = np.zeros(n_stats)
     mean_sq = np.zeros(n_stats)
@@ -171,7 +173,7 @@ def gibbs_pair_stats_similar(
 @njit(cache=True, nogil=True)
 def _similar_chunks(
     c_lo, c_hi, n_sweeps, burn_in, ystate, p_ptr, p_idx, p_val, pair_dep, w_sim, plabel, label_w, theta, acc, cprop,
-    deps, offs, states, pair_stats, width, dense_field, mean_c, sq_c,
+    deps, offs, states, pair_stats, width, dense_field, votes, mean_c, sq_c,
 ):  # fmt: skip
     """:func:`gibbs_pair_stats_similar` of the chunks ``c_lo..c_hi``.
 
@@ -242,3 +244,6 @@ def _similar_chunks(
                             mean[o_dep + d] += w_kept * h
                             mean_sq[o_dep + d] += w_kept * h * h
                 ystate[p] = 1 if next_uniform(states, p) < q[0] else 2
+            if votes.shape[0] > 0:
+                for t in range(lo, hi):
+                    votes[p, p_idx[t]] = x[t - lo]

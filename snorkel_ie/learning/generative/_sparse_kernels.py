@@ -28,6 +28,7 @@ __all__ = [
     "binary_posterior",
     "can_use_binary_epoch_stats",
     "can_use_binary_posterior",
+    "signed_posterior",
 ]
 
 _memo: dict[str, tuple] = {}
@@ -164,3 +165,29 @@ def binary_posterior(
             np.exp(tmp, out=tmp)
             tmp += 1.0
             np.reciprocal(tmp, out=out[:, col])
+
+
+def signed_posterior(csr: sp.csr_matrix, theta: np.ndarray, acc: np.ndarray, cprop: np.ndarray) -> np.ndarray:
+    """:func:`binary_posterior` straight from a validated CSR matrix of ``-1``/``+1`` votes (``(n, 2)``).
+
+    Used for the marginals of a trained binary model without dependencies: the votes'
+    own values are the signs, so no re-encoded copy of the matrix is made.
+    """
+    idx = np.int32 if csr.nnz < 2**31 - 1 else np.int64
+    S = sp.csr_matrix(
+        (csr.data.astype(np.float64), csr.indices.astype(idx, copy=False), csr.indptr.astype(idx, copy=False)),
+        shape=csr.shape,
+    )
+    d = S @ acc
+    if np.any(cprop):
+        d += abs(S) @ cprop
+    d += 0.5 * (theta[1] - theta[0])
+    d *= 2.0
+    out = np.empty((csr.shape[0], 2))
+    with np.errstate(over="ignore"):  # exp(-d) = inf gives probability 0, as it should
+        for col, sign in ((1, -1.0), (0, 1.0)):  # P(y) = 1 / (1 + exp(-+d)): each class from its own side
+            np.multiply(d, sign, out=out[:, col])
+            np.exp(out[:, col], out=out[:, col])
+            out[:, col] += 1.0
+            np.reciprocal(out[:, col], out=out[:, col])
+    return out

@@ -76,7 +76,9 @@ def distinct_rows(data: LabelData, *, force: bool | None = None) -> Patterns:
     pays = bool(force) if force is not None else _pays(data)
     if pays is False or data.n_lfs > MAX_EXACT_LFS:
         return Patterns(_signed(data.indptr, data.indices, data.data, data.n_rows, m), None)
-    uniq, first, counts = pays if isinstance(pays, tuple) else np.unique(_row_codes(data), return_index=True, return_counts=True)
+    uniq, first, counts = (
+        pays if isinstance(pays, tuple) else np.unique(_row_codes(data), return_index=True, return_counts=True)
+    )
     lengths = np.diff(data.indptr)[first]
     indptr = np.zeros(uniq.shape[0] + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])

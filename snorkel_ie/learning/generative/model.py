@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from snorkel_ie.errors import ModelError, NotFittedError
+from snorkel_ie.learning.generative._sparse_kernels import signed_posterior
 from snorkel_ie.learning.generative.dependencies import Dependency
 from snorkel_ie.learning.generative.estimator import ArrayAPI
 from snorkel_ie.learning.generative.factor_graph import FactorGraph, build_factor_graph
@@ -46,11 +47,14 @@ from snorkel_ie.learning.generative.persistence import load_model, save_model
 from snorkel_ie.learning.generative.training import (
     LabelData,
     LearnSettings,
+    class_offsets,
     compute_posterior,
+    lf_views,
     train_weights,
 )
 from snorkel_ie.learning.generative.validation import (
     CONVENTIONS,
+    _as_csr,
     apply_convention,
     check_deps,
     infer_cardinality,
@@ -382,8 +386,6 @@ class GenerativeModel(ArrayAPI):
         L = apply_convention(L, self.convention)
         k, signed = self.cardinality, True
         if k is None:
-            from snorkel_ie.learning.generative.validation import _as_csr
-
             k, signed = infer_cardinality(_as_csr(L).data)
         else:
             signed = k == 2
@@ -415,6 +417,13 @@ class GenerativeModel(ArrayAPI):
 
     def _posterior(self, L: Any, candidate_ranges: Any = None) -> np.ndarray:
         self._check_fitted()
+        if candidate_ranges is None and self.signed_ and self.graph_.dep_factors.shape[0] == 0:
+            csr = _as_csr(apply_convention(L, self.convention))
+            n_lfs = self.graph_.layout.n_lfs
+            ok = csr.shape[1] == n_lfs and (csr.nnz == 0 or (csr.data.min() >= -1 and csr.data.max() <= 1))
+            if ok:  # binary votes, no dependencies: straight from the matrix (else to_label_data says what is wrong)
+                acc, _, cprop, _ = lf_views(self.graph_, self.weight_vector_)
+                return signed_posterior(csr, class_offsets(self.graph_, self.weight_vector_), acc, cprop)
         data = to_label_data(
             apply_convention(L, self.convention), cardinality=self.k_, signed=self.signed_, n_lfs=self.graph_.layout.n_lfs,
             candidate_ranges=candidate_ranges, warn_empty_columns=False,

@@ -44,7 +44,7 @@ def test_distinct_row_fit_equals_the_general_loop(monkeypatch, kwargs, force):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_squarem_reaches_the_same_fixed_point_in_fewer_epochs(monkeypatch, seed):
-    L, y = make_independent(4_000, [0.9, 0.6, 0.65, 0.7, 0.6, 0.75], 0.3, seed=seed)
+    L, _ = make_independent(4_000, [0.9, 0.6, 0.65, 0.7, 0.6, 0.75], 0.3, seed=seed)
     plain = _fit(L, monkeypatch, path="fast", class_prior=True)
     fast = _fit(L, monkeypatch, path="fast", accelerate=True, class_prior=True)
     assert fast.converged_ and plain.converged_
@@ -70,3 +70,14 @@ def test_a_repetitive_matrix_is_compressed_and_a_diverse_one_is_not():
     assert distinct_rows(to_label_data(L, cardinality=2, signed=True)).counts is not None
     L, _ = make_independent(5_000, [0.8] * 30, 0.5, seed=1)  # nearly every row distinct
     assert distinct_rows(to_label_data(L, cardinality=2, signed=True)).counts is None
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"lf_class_propensity": True, "class_prior": True}])
+def test_marginals_straight_from_the_matrix_equal_the_kernel_posterior(kwargs):
+    L, _ = make_independent(800, [0.9, 0.7, 0.65, 0.8], [0.3, 0.5, 0.2, 0.4], seed=5)
+    model = GenerativeModel(**kwargs)
+    model.train(L)
+    data = to_label_data(L, cardinality=2, signed=True)
+    expected = training.compute_posterior(model.graph_, model.weight_vector_, data)[:, 1]
+    np.testing.assert_allclose(model.marginals(L), expected, atol=1e-12)
+    np.testing.assert_allclose(model.marginals(L.toarray()), expected, atol=1e-12)
