@@ -50,9 +50,15 @@ def quoted_columns(conn: Connection, table: Table | str, columns: Sequence[str])
     return f"{quote(name)} ({', '.join(quote(c) for c in columns)})"
 
 
-def _copy(conn: Connection, sql: str, buf: io.IOBase) -> None:
+def _copy(conn: Connection, sql: str, buf: io.IOBase, size: int) -> None:
+    """``COPY ... FROM STDIN`` of ``buf`` (``size`` long) in one read.
+
+    psycopg2 reads the file in ``size`` pieces with the GIL held and sends each with the GIL
+    released; the 8 kB default makes a writer thread wait for the GIL ~170 times per MB
+    while another thread runs Python, one read sends the buffer at once.
+    """
     with cursor(conn) as cur:
-        cur.copy_expert(sql, buf)
+        cur.copy_expert(sql, buf, size=max(size, 8192))
 
 
 def _text_field(value: Any) -> str:
@@ -82,8 +88,9 @@ def copy_rows(conn: Connection, table: Table | str, columns: Sequence[str], rows
         n += 1
     if n == 0:
         return 0
+    size = buf.tell()
     buf.seek(0)
-    _copy(conn, f"COPY {quoted_columns(conn, table, columns)} FROM STDIN", buf)
+    _copy(conn, f"COPY {quoted_columns(conn, table, columns)} FROM STDIN", buf, size)
     return n
 
 
@@ -108,8 +115,9 @@ def copy_arrays(conn: Connection, table: Table, columns: Sequence[str], types: S
     buf.write(_HEADER)
     buf.write(rec.tobytes())
     buf.write(_TRAILER)
+    size = buf.tell()
     buf.seek(0)
-    _copy(conn, f"COPY {quoted_columns(conn, table, columns)} FROM STDIN WITH (FORMAT binary)", buf)
+    _copy(conn, f"COPY {quoted_columns(conn, table, columns)} FROM STDIN WITH (FORMAT binary)", buf, size)
     return n
 
 

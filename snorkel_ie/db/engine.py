@@ -127,6 +127,11 @@ def _one_transaction_at_a_time(conn) -> None:
         )
 
 
+def single_connection(engine: Engine) -> bool:
+    """True for an engine on one shared connection (in-memory SQLite): it holds one transaction at a time."""
+    return isinstance(engine.pool, StaticPool)
+
+
 def make_engine(url: str | URL | None = None, *, pool_size: int = 5, max_overflow: int = 5) -> Engine:
     """Create an engine for ``url`` (see :func:`resolve_url`).
 

@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import StaticPool
 
 from snorkel_ie.db import annotations
 from snorkel_ie.db.dbapi import is_postgres
+from snorkel_ie.db.engine import single_connection
 from snorkel_ie.db.models import Candidate, load_candidate_class
 from snorkel_ie.errors import ConfigurationError
 from snorkel_ie.labeling._apply import ErrorRecord, Job, PartitionResult
@@ -233,7 +233,7 @@ class _Annotator:
         engine = session.get_bind()
         job = _with_local_functions(job, fns)
         context = {"job": job, "engine": engine, "cache": cache}
-        if self._compute_fn is None or self._write_fn is None or _single_connection(engine):
+        if self._compute_fn is None or self._write_fn is None or single_connection(engine):
             return list(run_partitions(self._partition_fn, parts, parallelism=1, context=context, **shown))
         write = self._write_fn
 
@@ -259,11 +259,6 @@ class _Annotator:
     def clear_cache(self) -> None:
         """Drop the candidates kept in memory since the last ``apply``."""
         self._cache = {"key": None, "parts": {}}
-
-
-def _single_connection(engine: Any) -> bool:
-    """An in-memory SQLite database: one shared connection, one transaction at a time (no writer thread)."""
-    return isinstance(engine.pool, StaticPool)
 
 
 def candidate_fingerprint(conn: Connection, ids: np.ndarray, *, candidate_type: str | None, split: int | None) -> str:
