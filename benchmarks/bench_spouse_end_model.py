@@ -4,7 +4,7 @@ The pipeline of ``tutorials/intro`` on all 1,761 articles: parse (cached in an S
 ``--db``; a second run reuses it), PERSON-pair candidates, crowd gold for dev and test,
 the tutorial's LFs, structure learning at the elbow, ``GenerativeModel(seed=1701)``
 trained 300 epochs; then, per seed, the BiLSTM as part 3 trains it (word vectors
-pretrained on every sentence, 3 epochs, lr 0.003, dim 50, dropout 0.5, nothing chosen on
+pretrained on every sentence, 5 epochs, lr 0.003, dim 50, dropout 0.5, nothing chosen on
 dev) read at :func:`~snorkel_ie.learning.discriminative.train_data.matched_threshold`
 and at 0.5. Prints dev and test F1 (and each half of dev, split by a hash of the
 document id), average precision, and the worst seed. No gold label is used for training
@@ -99,7 +99,7 @@ def main() -> None:
 
     add("majority vote", {s: (majority_vote(data[s][1]) + 1) / 2.0 for s in (DEV, TEST)}, 0.5)
     add("generative model", {s: gen.marginals(data[s][1]) for s in (DEV, TEST)}, 0.5)
-    config = TrainConfig(n_epochs=3, lr=0.003, dim=50, dropout=0.5, embeddings=vectors, dev_ckpt=False, verbose=False)
+    config = TrainConfig(n_epochs=5, lr=0.003, dim=50, dropout=0.5, embeddings=vectors, dev_ckpt=False, verbose=False)
     for seed in (int(s) for s in args.seeds.split(",")):
         t = time.perf_counter()
         lstm = BiLSTM(seed=seed, n_threads=1).train(data[TRAIN][0], train_marginals, config=config)

@@ -127,7 +127,7 @@ def _structure(L_train: Any, result: DemoResult) -> list[Any]:
     return deps
 
 
-END_MODEL = {"hidden": 16, "n_bits": 16, "batch_size": 256, "lr": 0.01, "l2": 1e-4}
+END_MODEL = {"hidden": 0, "l2": 1e-4, "class_balance": True, "n_models": 3}
 """The pair end model's settings (:class:`~snorkel_ie.learning.discriminative.pair_model.PairModel`),
 chosen on the 250 held-out abstracts of the train split, never on the dev split."""
 
@@ -162,7 +162,7 @@ def _end_model(session: Any, L_train: Any, train_marginals: np.ndarray, seed: in
     kb, rates = training_cid_documents(session), training_entity_rates(session)
     pairs, bags = _pair_bags(session, None, L_train, kb, rates)
     model = PairModel(seed=seed, **END_MODEL).train(bags, pairs.aggregate(train_marginals, how=AGGREGATION))
-    _log.info("   %d train entity pairs, %d epochs", len(pairs), model.epochs_run_)
+    _log.info("   %d train entity pairs; epochs per network: %s", len(pairs), model.epochs_run_)
     return PairEndModel(model, kb, rates, list(L_train.key_names))
 
 

@@ -88,4 +88,18 @@ def test_pair_model_learns_soft_labels(hidden: int) -> None:
     balanced = PairModel(hidden=hidden, n_bits=10, lr=0.05, batch_size=32, seed=3, class_balance=True)
     q = balanced.train(bags, marginals).marginals([["cue", "noise1"], ["other", "noise1"]])
     assert q[1] > p[1]  # the rarer class (the cue, 30%) weighs more: the negative's score rises
-    assert model.epochs_run_ >= 1 and len(model.history_) == model.epochs_run_
+    assert model.epochs_run_[0] >= 1 and len(model.history_[0]) == model.epochs_run_[0]
+
+
+def test_an_ensemble_averages_its_networks() -> None:
+    rng = np.random.default_rng(1)
+    cue = rng.random(300) < 0.5
+    bags = [[f"noise{rng.integers(30)}", "cue" if c else "other"] for c in cue]
+    marginals = np.where(cue, 0.8, 0.2)
+    ensemble = PairModel(n_bits=8, n_models=3, seed=5).train(bags, marginals)
+    single = [PairModel(n_bits=8, seed=s).train(bags, marginals) for s in (5, 1005, 2005)]
+    probe = [["cue"], ["other", "noise3"]]
+    assert len(ensemble.epochs_run_) == 3
+    np.testing.assert_allclose(
+        ensemble.marginals(probe), np.mean([m.marginals(probe) for m in single], axis=0), atol=1e-5
+    )

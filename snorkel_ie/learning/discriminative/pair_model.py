@@ -11,9 +11,11 @@ taken from the marginals). Features are hashed into ``2**n_bits`` columns (CRC32
 vocabulary to store), so unseen pairs of new documents need nothing but their strings.
 
 The network is a sparse linear layer (an embedding bag) into ``hidden`` ReLU units and a
-sigmoid, or logistic regression when ``hidden=0``; float32, Adam, mini-batches. A seeded
-tenth of the training pairs is held out, and training stops when their noise-aware loss
-stops falling (``patience`` epochs), restoring the best weights; no gold label is read.
+sigmoid, or logistic regression when ``hidden=0`` (the default); float32, Adam,
+mini-batches. A seeded tenth of the training pairs is held out, and training stops when
+their noise-aware loss stops falling (``patience`` epochs), restoring the best weights;
+no gold label is read. ``n_models`` networks with different seeds average their
+marginals (an ensemble).
 
 Examples
 --------
@@ -27,6 +29,7 @@ from __future__ import annotations
 import logging
 import zlib
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -65,6 +68,9 @@ class PairModel:
         Adam's step size, the mini-batch size, and early stopping on the held-out tenth.
     class_balance
         Weigh each class's loss term by ``1 / (2 share_c)``.
+    n_models
+        Train this many networks (seeds ``seed``, ``seed + 1000``, ...; each with its own
+        held-out tenth) and average their marginals.
     seed
         Seeds the held-out split, the weights and the batch order.
     """
@@ -72,38 +78,41 @@ class PairModel:
     def __init__(
         self,
         *,
-        hidden: int = 32,
-        n_bits: int = 18,
-        l2: float = 1e-5,
-        lr: float = 0.003,
-        batch_size: int = 64,
+        hidden: int = 0,
+        n_bits: int = 16,
+        l2: float = 1e-4,
+        lr: float = 0.01,
+        batch_size: int = 256,
         max_epochs: int = 30,
         patience: int = 3,
         class_balance: bool = False,
+        n_models: int = 1,
         seed: int = 1701,
     ):
-        if hidden < 0 or n_bits < 4 or max_epochs < 1:
+        if hidden < 0 or n_bits < 4 or max_epochs < 1 or n_models < 1:
             raise ModelError(
-                f"hidden >= 0, n_bits >= 4 and max_epochs >= 1 needed; got {hidden}, {n_bits}, {max_epochs}"
+                "hidden >= 0, n_bits >= 4, max_epochs >= 1 and n_models >= 1 needed; "
+                f"got {hidden}, {n_bits}, {max_epochs}, {n_models}"
             )
         self.hidden, self.n_bits, self.l2, self.lr = hidden, n_bits, l2, lr
         self.batch_size, self.max_epochs, self.patience = batch_size, max_epochs, patience
-        self.class_balance, self.seed = class_balance, seed
-        self.model_ = None
-        self.epochs_run_ = 0
-        self.history_: list[tuple[float, float]] = []
+        self.class_balance, self.n_models, self.seed = class_balance, n_models, seed
+        self.models_: list = []
+        self.epochs_run_: list[int] = []
+        """Epochs each network ran."""
+        self.history_: list[list[tuple[float, float]]] = []
+        """Per network, per epoch: (mean training loss, held-out noise-aware loss)."""
 
-    def _build(self):
-        import tensorflow as tf
+    def _build(self, seed: int):
         from tensorflow import keras
 
-        tf.random.set_seed(self.seed)
         inputs = keras.Input(shape=(1 << self.n_bits,), sparse=True, dtype="float32")
         reg = keras.regularizers.L2(self.l2) if self.l2 else None
-        x = keras.layers.Dense(self.hidden or 1, kernel_regularizer=reg, name="sparse")(inputs)
+        init = keras.initializers.GlorotUniform(seed=seed)
+        x = keras.layers.Dense(self.hidden or 1, kernel_initializer=init, kernel_regularizer=reg, name="sparse")(inputs)
         if self.hidden:
             x = keras.layers.ReLU()(x)
-            x = keras.layers.Dense(1, name="out")(x)
+            x = keras.layers.Dense(1, kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 1), name="out")(x)
         return keras.Model(inputs, x)
 
     @staticmethod
@@ -123,20 +132,30 @@ class PairModel:
 
     def train(self, X: sp.spmatrix | Sequence[Sequence[str]], marginals: Sequence[float]) -> PairModel:
         """Fit on pairs ``X`` (hashed matrix or bags of strings) against their marginals P(y = +1)."""
-        import tensorflow as tf
-
         X = self._matrix(X)
         y = np.clip(np.asarray(marginals, dtype=np.float32), 0.0, 1.0)
         if len(y) != X.shape[0] or len(y) < 10:
             raise ModelError(f"need one marginal per pair and at least 10 pairs; got {len(y)} for {X.shape[0]}")
-        rng = np.random.default_rng(self.seed)
+        self.models_, self.epochs_run_, self.history_ = [], [], []
+        for i in range(self.n_models):
+            model, history, best = self._fit(X, y, self.seed + 1000 * i)
+            self.models_.append(model)
+            self.history_.append(history)
+            self.epochs_run_.append(len(history))
+            _log.info("   pair model %d: %d epochs, held-out noise-aware loss %.4f", i, len(history), best)
+        return self
+
+    def _fit(self, X: sp.csr_matrix, y: np.ndarray, seed: int) -> tuple[Any, list[tuple[float, float]], float]:
+        import tensorflow as tf
+
+        rng = np.random.default_rng(seed)
         order = rng.permutation(len(y))
         held, fit = order[: max(1, len(y) // 10)], order[max(1, len(y) // 10) :]
         w_pos, w_neg = 1.0, 1.0
         if self.class_balance:
             share = float(np.clip(y[fit].mean(), 1e-3, 1 - 1e-3))
             w_pos, w_neg = 0.5 / share, 0.5 / (1.0 - share)
-        model = self._build()
+        model = self._build(seed)
         opt = tf.keras.optimizers.Adam(self.lr)
 
         def loss_of(z: tf.Tensor, t: tf.Tensor) -> tf.Tensor:
@@ -153,16 +172,15 @@ class PairModel:
             return loss
 
         X_held, y_held = self._sparse(X[held]), tf.constant(y[held])
-        best, best_weights, waited = np.inf, model.get_weights(), 0
-        for epoch in range(self.max_epochs):
+        best, best_weights, waited, history = np.inf, model.get_weights(), 0, []
+        for _epoch in range(self.max_epochs):
             perm = rng.permutation(fit)
             losses = [
                 float(step(self._sparse(X[b]), tf.constant(y[b])))
                 for b in np.array_split(perm, max(1, len(perm) // self.batch_size))
             ]
             held_loss = float(loss_of(model(X_held, training=False), y_held))
-            self.history_.append((float(np.mean(losses)), held_loss))
-            self.epochs_run_ = epoch + 1
+            history.append((float(np.mean(losses)), held_loss))
             if held_loss < best - 1e-4:
                 best, best_weights, waited = held_loss, model.get_weights(), 0
             else:
@@ -170,16 +188,15 @@ class PairModel:
                 if waited >= self.patience:
                     break
         model.set_weights(best_weights)
-        self.model_ = model
-        _log.info("   pair model: %d epochs, held-out noise-aware loss %.4f", self.epochs_run_, best)
-        return self
+        return model, history, best
 
     def marginals(self, X: sp.spmatrix | Sequence[Sequence[str]]) -> np.ndarray:
-        """P(y = +1) per pair."""
-        if self.model_ is None:
+        """P(y = +1) per pair (the mean over the networks)."""
+        if not self.models_:
             raise ModelError("train the PairModel first")
         X = self._matrix(X)
         if X.shape[0] == 0:
             return np.zeros(0)
-        z = self.model_(self._sparse(X), training=False).numpy()[:, 0]
-        return (1.0 / (1.0 + np.exp(-z.astype(np.float64)))).astype(np.float64)
+        inputs = self._sparse(X)
+        z = np.stack([m(inputs, training=False).numpy()[:, 0].astype(np.float64) for m in self.models_])
+        return (1.0 / (1.0 + np.exp(-z))).mean(axis=0)
