@@ -28,7 +28,8 @@ starting at ``adj_up[a]`` (so every pair is visited once).
 
 The kernels are defined in :mod:`._factor_kernels` (factor values and shared inline
 helpers), :mod:`._exact_kernels` (exact statistics), :mod:`._sampling_kernels` (random
-numbers and the Gibbs chain) and :mod:`._sparse_kernels` (the default binary model as
+numbers and the Gibbs chain; its steps in :mod:`._chain_steps`, the pair-table forms in
+:mod:`._pair_kernels`) and :mod:`._sparse_kernels` (the default binary model as
 sparse products, no numba), and re-exported here. The numba modules are imported on
 first use: a fit of the default binary model never imports numba, so it compiles
 nothing and stays about 90 MB lighter. :func:`set_num_threads` records the thread

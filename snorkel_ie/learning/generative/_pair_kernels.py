@@ -21,24 +21,23 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from snorkel_ie.learning.generative._chain_steps import (
+    _add_dep_stats,
+    _add_vote_stats,
+    _add_y_stats,
+    _vote_base_logits,
+    _vote_dep_logits,
+    _y_base_logits,
+    _y_dep_logits,
+    _y_vote_logits,
+)
 from snorkel_ie.learning.generative._factor_kernels import (
     _FT_DEP_SIMILAR,
     N_CHUNKS,
     _softmax,
     chunk_sums,
 )
-from snorkel_ie.learning.generative._sampling_kernels import (
-    _add_dep_stats,
-    _add_vote_stats,
-    _add_y_stats,
-    _sample,
-    _vote_base_logits,
-    _vote_dep_logits,
-    _y_base_logits,
-    _y_dep_logits,
-    _y_vote_logits,
-    next_uniform,
-)
+from snorkel_ie.learning.generative._sampling_kernels import _sample, next_uniform
 
 
 def gibbs_pair_stats_dense(
@@ -52,7 +51,7 @@ def gibbs_pair_stats_dense(
     all pairs), per-vote link lists are as long as the particle's votes and cost memory
     traffic on every sweep, while the table stays in cache. The pairs are visited in the
     same order as the link lists (ascending LF) by the same steps
-    (:mod:`._sampling_kernels`' helpers), so both give the same numbers to the bit.
+    (:mod:`._chain_steps`), so both give the same numbers to the bit.
     ``has_y_deps``: some factor is fixing or reinforcing (otherwise ``Y``'s conditional
     skips the pairs).
     """
