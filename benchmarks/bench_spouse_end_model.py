@@ -11,7 +11,7 @@ document id), average precision, and the worst seed. No gold label is used for t
 or for any choice.
 
 Usage: ``python benchmarks/bench_spouse_end_model.py [--db /tmp/spouse_end_model.db] [--seeds 1701,1,2]``
-(about 3 CPU minutes per seed; set the ``*_NUM_THREADS`` variables to 1 on a shared machine).
+(about 5 CPU minutes per seed; set the ``*_NUM_THREADS`` variables to 1 on a shared machine).
 """
 
 from __future__ import annotations
