@@ -14,6 +14,7 @@ idempotent: running a partition again leaves the same rows.
 from __future__ import annotations
 
 import ctypes
+import logging
 import multiprocessing as mp
 import os
 import queue
@@ -33,6 +34,7 @@ __all__ = ["check_cluster_url", "chunk", "connect_scheduler", "run_overlapped", 
 
 P = TypeVar("P")
 R = TypeVar("R")
+logger = logging.getLogger(__name__)
 
 
 def _worker_init(parent_pid: int | None = None) -> None:
@@ -150,12 +152,15 @@ def run_overlapped(
     The writer works on partition *i* while this thread computes partition *i + 1*:
     with a sink that spends its time where the GIL is released (a COPY waiting on the
     server, one long SQLite statement), the run takes about the longer of the two
-    phases instead of their sum. At most one result waits for the writer, so memory
-    stays bounded. Yields what ``sink`` returns, in partition order; the progress bar
-    counts written partitions. An error in either thread stops the run and is raised
-    here after the writer has finished the partition it was on (each write is a
-    transaction of its own: it lands whole or not at all); the partitions computed
-    before an error in ``fn`` are still written, as they were in a serial run.
+    phases instead of their sum. At most three results are in memory at once (one being
+    written, one queued, one just computed). Yields what ``sink`` returns, in partition
+    order; the progress bar counts written partitions. An error in either thread stops
+    the run and is raised here after the writer has finished the partition it was on
+    (each write is a transaction of its own: it lands whole or not at all); a writer's
+    error is noticed before the next partition is computed. The partitions computed
+    before an error in ``fn`` are still written, as they were in a serial run; when both
+    threads fail, ``fn``'s error is raised with the writer's as its ``__cause__``.
+    Partitions after the failing one are left unwritten: a re-run writes them.
     """
     context = context or {}
     weigh = weight or (lambda _p: 1)
@@ -168,13 +173,44 @@ def run_overlapped(
         thread.start()
         try:
             for p in partitions:
+                yield from _written(done, bar, weigh)  # a writer's error stops the run before more LF calls
                 result = fn(p, **context)
                 yield from _written(done, bar, weigh)
                 todo.put((p, result))
-        finally:
-            todo.put(_STOP)
-            thread.join()
+        except BaseException as err:
+            _join(todo, thread)
+            writer_error = _first_error(done)
+            if writer_error is not None and writer_error is not err:
+                raise err from writer_error
+            raise
+        _join(todo, thread)
         yield from _written(done, bar, weigh)
+
+
+def _join(todo: queue.Queue, thread: threading.Thread) -> None:
+    """Tell the writer to stop and wait for it, even through a second Ctrl-C.
+
+    Returning while the writer still runs would let a new job (after the job lock is
+    released) race with a write of this one.
+    """
+    todo.put(_STOP)
+    while thread.is_alive():
+        try:
+            thread.join()
+        except KeyboardInterrupt:
+            logger.warning("waiting for the writer to finish the partition it is writing")
+
+
+
+def _first_error(done: queue.Queue) -> BaseException | None:
+    """The writer's error, if it failed (the results before it are dropped: the run is failing)."""
+    while True:
+        try:
+            _p, _out, err = done.get_nowait()
+        except queue.Empty:
+            return None
+        if err is not None:
+            return err
 
 
 def _write_loop(sink: Callable[[Any, Any], Any], todo: queue.Queue, done: queue.Queue) -> None:

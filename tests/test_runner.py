@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -51,3 +52,46 @@ def test_run_overlapped_writes_what_was_computed_before_a_compute_error() -> Non
     with pytest.raises(KeyError, match="bad candidate"):
         list(run_overlapped(compute, lambda p, r: written.append(p), range(6), progress=False))
     assert written == [0, 1, 2]
+
+
+def test_run_overlapped_computes_no_more_partitions_once_the_writer_has_failed() -> None:
+    computed: list[int] = []
+    failed = threading.Event()
+
+    def partitions():
+        yield from (0, 1, 2)
+        assert failed.wait(5), "the writer never reached partition 2"
+        time.sleep(0.5)  # ordering only: the writer posts its error right after setting the event
+        yield from range(3, 10)
+
+    def compute(p: int) -> int:
+        computed.append(p)
+        return p
+
+    def sink(p: int, result: int) -> int:
+        if p == 2:
+            failed.set()
+            raise OSError("disk full")
+        return result
+
+    with pytest.raises(OSError, match="disk full"):
+        list(run_overlapped(compute, sink, partitions(), progress=False))
+    assert computed == [0, 1, 2]
+
+
+def test_run_overlapped_raises_the_compute_error_caused_by_the_writer_error() -> None:
+    release = threading.Event()
+
+    def compute(p: int) -> int:
+        if p == 1:
+            assert release.wait(5)
+            raise KeyError("bad candidate")
+        return p
+
+    def sink(p: int, result: int) -> int:
+        release.set()
+        raise OSError("disk full")
+
+    with pytest.raises(KeyError, match="bad candidate") as info:
+        list(run_overlapped(compute, sink, range(4), progress=False))
+    assert isinstance(info.value.__cause__, OSError)
