@@ -9,6 +9,7 @@ the default SQLite file.
 from alembic import context
 
 from snorkel_ie.db.engine import make_engine, resolve_url
+from snorkel_ie.db.migrate import include_for_dialect
 from snorkel_ie.db.models import Base
 
 target_metadata = Base.metadata
@@ -20,6 +21,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_for_dialect(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -34,6 +34,21 @@ def migrations_dir() -> Path:
     raise SchemaError("the migration scripts are missing from this installation of snorkel-ie; reinstall it")
 
 
+def include_for_dialect(dialect: str):
+    """Alembic's ``include_object`` for ``dialect``: leaves out constraints the ORM creates on other dialects only.
+
+    The label and feature tables declare their foreign keys for SQLite only (migration 0004
+    replaces them by statement-level triggers on PostgreSQL); without this filter
+    ``alembic revision --autogenerate`` against PostgreSQL would propose adding them back.
+    """
+
+    def include(obj, _name, type_, _reflected, _compare_to) -> bool:
+        ddl_if = getattr(obj, "_ddl_if", None)
+        return not (type_ == "foreign_key_constraint" and ddl_if is not None and ddl_if.dialect not in (None, dialect))
+
+    return include
+
+
 def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from snorkel_ie.db.models import (
@@ -187,6 +187,43 @@ def test_bulk_row_tables_refuse_missing_references_and_cascade_key_deletes(sessi
     session.commit()
     assert session.scalar(select(func.count()).select_from(table)) == 0
     assert session.scalar(select(func.count()).select_from(GoldLabel)) == 0
+
+
+@pytest.mark.parametrize("parent", [Candidate, AnnotationKey])
+def test_referenced_parent_ids_cannot_change(session, parent) -> None:
+    """Changing a candidate or key id that label rows reference is refused, as a foreign key refuses it."""
+    _populate(session)
+    _annotate(session)
+    column = Label.candidate_id if parent is Candidate else Label.key_id
+    old_id = session.scalars(select(column)).first()
+    with pytest.raises(IntegrityError):
+        with session.begin_nested():
+            session.execute(update(parent).where(parent.id == old_id).values(id=10**6))
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(parent).where(parent.id == old_id)) == 1
+
+
+def test_truncating_a_referenced_parent_is_refused_unless_its_rows_go_too(session) -> None:
+    """PostgreSQL only (SQLite has no TRUNCATE): truncating candidate but not label fails."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("TRUNCATE is PostgreSQL's")
+    _populate(session)
+    _annotate(session)
+    session.commit()
+    referencing = session.scalars(
+        text(
+            "SELECT DISTINCT conrelid::regclass::text FROM pg_constraint "
+            "WHERE contype = 'f' AND confrelid = 'candidate'::regclass"
+        )
+    ).all()  # the tables with real foreign keys to candidate (PostgreSQL refuses to truncate without them)
+    tables = ", ".join(["candidate", *referencing])
+    with pytest.raises(IntegrityError, match="truncate candidate, label and feature together"):
+        session.execute(text(f"TRUNCATE {tables}"))
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Label)) > 0
+    session.execute(text(f"TRUNCATE {tables}, label, feature"))
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(Candidate)) == 0
 
 
 def test_candidate_subclass_is_idempotent_and_checks_redefinition() -> None:

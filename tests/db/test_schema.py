@@ -14,29 +14,37 @@ from sqlalchemy import text
 
 from snorkel_ie.cli import cli
 from snorkel_ie.db.engine import make_engine, resolve_url, safe_url
-from snorkel_ie.db.migrate import current_revision, head_revision
+from snorkel_ie.db.migrate import current_revision, head_revision, include_for_dialect
 from snorkel_ie.db.models import Base
 from snorkel_ie.db.session import SnorkelSession
 from snorkel_ie.errors import ConfigurationError
 
 
-def _declared_for(dialect: str):
-    """Alembic's ``include_object`` that leaves out constraints the metadata creates on other dialects only."""
-
-    def include(obj, _name, type_, _reflected, _compare_to) -> bool:
-        ddl_if = getattr(obj, "_ddl_if", None)
-        return not (type_ == "foreign_key_constraint" and ddl_if is not None and ddl_if.dialect not in (None, dialect))
-
-    return include
-
-
 def test_migrated_schema_matches_orm_metadata(db_url: str) -> None:
     engine = make_engine(db_url)
-    opts = {"compare_type": True, "include_object": _declared_for(engine.dialect.name)}
+    opts = {"compare_type": True, "include_object": include_for_dialect(engine.dialect.name)}
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata)
     engine.dispose()
     assert diff == [], f"the ORM and the migrations drifted apart: {diff}; write a migration"
+
+
+def test_label_and_feature_references_are_enforced_by_the_migrated_schema(db_url: str) -> None:
+    """SQLite: real foreign keys; PostgreSQL: the statement-level triggers of migrations 0004 and 0005."""
+    session = SnorkelSession(db_url)
+    with session.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            for table in ("label", "feature"):
+                parents = {row[2] for row in conn.exec_driver_sql(f"PRAGMA foreign_key_list({table})")}
+                assert parents == {"candidate", "annotation_key"}, (table, parents)
+        else:
+            names = set(conn.scalars(text("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'snorkel\\_%'")))
+            expected = {f"snorkel_{t}_check_{e}" for t in ("label", "feature") for e in ("insert", "update")}
+            expected |= {f"snorkel_{t}_cascade_{p}" for t in ("label", "feature") for p in ("candidate", "annotation_key")}
+            expected |= {f"snorkel_{p}_{g}" for p in ("candidate", "annotation_key") for g in ("truncate_guard", "update_guard")}
+            assert names == expected
+    session.close()
+    session.engine.dispose()
 
 
 def test_default_session_creates_sqlite_file_at_head(tmp_path: Path) -> None:

@@ -87,8 +87,12 @@ def _bulk_checked_references() -> tuple[ForeignKeyConstraint, ForeignKeyConstrai
     On PostgreSQL a foreign key costs one trigger call per inserted row, 4x the COPY of
     the rows itself; there migration 0004 replaces them by statement-level triggers that
     check (and lock ``FOR KEY SHARE``) the referenced candidates and keys once per
-    statement and cascade deletes of candidates and keys. The ORM relationships read the
-    join from these declarations on both backends.
+    statement and cascade deletes of candidates and keys; migration 0005 makes TRUNCATE
+    and id changes of those parents refuse to orphan rows, as the foreign keys did. The
+    cascade sees the rows committed before it runs, which is exact at PostgreSQL's default
+    READ COMMITTED (the level snorkel-ie's jobs run at). ``migrate.include_for_dialect``
+    keeps Alembic's autogenerate from proposing the SQLite-only keys on PostgreSQL. The ORM
+    relationships read the join from these declarations on both backends.
     """
     return (
         ForeignKeyConstraint(["candidate_id"], ["candidate.id"], ondelete="CASCADE").ddl_if(dialect="sqlite"),
