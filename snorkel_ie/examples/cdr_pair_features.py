@@ -77,6 +77,7 @@ class _KnownPairs:
         return docs is not None and (not docs or bool(docs - {own}))
 
     def features(self, doc: str, chem: str, dis: str) -> list[str]:
+        """Knowledge-base features of a pair in document ``doc``, from the other training documents only."""
         pair = self._other(self.pairs.get((chem, dis)), doc)
         n_chem = sum(self._other(d, doc) for d in self.by_chemical.get(chem, ())) - pair
         n_dis = sum(self._other(d, doc) for d in self.by_disease.get(dis, ())) - pair

@@ -139,6 +139,7 @@ class _Epoch:
         return step_acc, step_class, ll
 
     def apply(self, w: np.ndarray, step_acc, step_class, lr: float) -> np.ndarray:
+        """A copy of ``w`` moved by ``lr`` times the steps, each coordinate's move clipped to [-1, 1]."""
         out = w.copy()
         out[self.acc_at : self.acc_at + self.m] += np.clip(lr * step_acc, -1.0, 1.0)
         out[0] += float(np.clip(lr * step_class, -1.0, 1.0))
