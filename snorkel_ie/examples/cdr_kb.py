@@ -25,7 +25,6 @@ from 0.530 to 0.575 (majority vote from 0.492 to 0.518).
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterable
 from typing import Any
 
@@ -87,11 +86,9 @@ def training_entity_rates(session: Any) -> EntityRates:
     return EntityRates((str(name), _mentions(meta), relation_pairs(meta, "CID")) for name, meta in rows)
 
 
-def _mentions(meta: Any) -> list[tuple[str, str]]:
-    raw = (meta or {}).get("mentions", [])
-    if isinstance(raw, str):
-        raw = ast.literal_eval(raw)
-    return [(str(m[2]), str(m[3])) for m in raw]
+def _mentions(meta: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """(type, MeSH id field) of the ``[start, end, type, cid]`` mentions the reader stored in ``meta``."""
+    return [(str(etype), str(cid)) for _start, _end, etype, cid in (meta or {}).get("mentions", [])]
 
 
 class EntityRateLF:
