@@ -32,35 +32,41 @@ _CHILDREN = ("label", "feature")
 _PARENTS = {"candidate": "candidate_id", "annotation_key": "key_id"}
 
 
-def _truncate_guard(parent: str) -> str:
+def _guard(name: str, refusals: list[tuple[str, str]]) -> str:
+    """A plpgsql trigger function that raises ``foreign_key_violation`` at the first condition that holds."""
     checks = "\n".join(
-        f"  IF EXISTS (SELECT 1 FROM {child}) THEN\n"
-        f"    RAISE foreign_key_violation USING MESSAGE = '{child} rows still reference {parent}: "
-        f"truncate {parent}, label and feature together';\n  END IF;"
-        for child in _CHILDREN
+        f"  IF {condition} THEN\n    RAISE foreign_key_violation USING MESSAGE = '{message}';\n  END IF;"
+        for condition, message in refusals
     )
     return f"""
-CREATE FUNCTION snorkel_{parent}_truncate_guard() RETURNS trigger LANGUAGE plpgsql AS $body$
+CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
 {checks}
   RETURN NULL;
 END $body$"""
+
+
+def _truncate_guard(parent: str) -> str:
+    return _guard(
+        f"snorkel_{parent}_truncate_guard",
+        [
+            (f"EXISTS (SELECT 1 FROM {child})",
+             f"{child} rows still reference {parent}: truncate {parent}, label and feature together")
+            for child in _CHILDREN
+        ],
+    )  # fmt: skip
 
 
 def _update_guard(parent: str, column: str) -> str:
-    checks = "\n".join(
-        f"  IF EXISTS (SELECT 1 FROM {child} c JOIN old_rows o ON c.{column} = o.id\n"
-        f"             WHERE NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.id = o.id)) THEN\n"
-        f"    RAISE foreign_key_violation USING MESSAGE = '{child} rows reference a {parent} id this update changed';\n"
-        f"  END IF;"
-        for child in _CHILDREN
-    )
-    return f"""
-CREATE FUNCTION snorkel_{parent}_update_guard() RETURNS trigger LANGUAGE plpgsql AS $body$
-BEGIN
-{checks}
-  RETURN NULL;
-END $body$"""
+    gone = "NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.id = o.id)"
+    return _guard(
+        f"snorkel_{parent}_update_guard",
+        [
+            (f"EXISTS (SELECT 1 FROM {child} c JOIN old_rows o ON c.{column} = o.id WHERE {gone})",
+             f"{child} rows reference a {parent} id this update changed")
+            for child in _CHILDREN
+        ],
+    )  # fmt: skip
 
 
 def upgrade() -> None:
